@@ -1,0 +1,3 @@
+"""AppStream Launcher: streaming URLs for Amazon WorkSpaces Applications (AppStream 2.0)."""
+
+__version__ = "0.1.0"

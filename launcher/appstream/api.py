@@ -1,0 +1,105 @@
+"""The AppStream operations the launcher needs, bound to one target, with errors translated.
+
+This is what the window, the command line and the tests call. Every method raises
+`AppStreamError` (or its subclass `ValidationError`) and nothing else for expected failures.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from launcher.appstream import listing, streaming
+from launcher.appstream.clients import ClientCache, Target, shared_clients
+from launcher.appstream.errors import translate_error
+from launcher.appstream.models import Application, Fleet, Stack, StreamingRequest, StreamingURL
+from launcher.appstream.validation import validate_resource_name, validate_streaming_request
+
+log = logging.getLogger(__name__)
+
+
+def redact_url(url: str) -> str:
+    """Return the URL without its query string, which carries the streaming token."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?…" if parts.query else "")
+
+
+class AppStreamAPI:
+    """AppStream calls for one (credential source, region, endpoint)."""
+
+    def __init__(self, target: Target, clients: ClientCache = shared_clients):
+        self.target = target
+        self._clients = clients
+
+    def _client(self, service: str = "appstream"):
+        return self._clients.client(self.target, service)
+
+    def _endpoint(self) -> str | None:
+        if self.target.endpoint_url:
+            return self.target.endpoint_url
+        try:
+            return self._client().meta.endpoint_url
+        except Exception:  # noqa: BLE001 - only used to word an error message
+            return None
+
+    def _fail(self, error: Exception, operation: str, **context: str):
+        translated = translate_error(
+            error,
+            operation=operation,
+            region=self.target.region,
+            endpoint=self._endpoint(),
+            source_label=self.target.source.name or self.target.source.label,
+            context=context,
+        )
+        log.info("%s failed for %s in %s: %s", operation, self.target.source.key, self.target.region, translated.message)
+        return translated
+
+    def list_stacks(self) -> list[Stack]:
+        try:
+            return listing.list_stacks(self._client())
+        except Exception as error:
+            raise self._fail(error, "DescribeStacks") from error
+
+    def list_fleets(self, stack_name: str) -> list[Fleet]:
+        validate_resource_name("stack", stack_name)
+        try:
+            return listing.list_fleets(self._client(), stack_name)
+        except Exception as error:
+            raise self._fail(error, "ListAssociatedFleets", stack=stack_name) from error
+
+    def describe_fleet(self, fleet_name: str) -> Fleet | None:
+        validate_resource_name("fleet", fleet_name)
+        try:
+            fleets = listing.describe_fleets(self._client(), [fleet_name])
+        except Exception as error:
+            raise self._fail(error, "DescribeFleets", fleet=fleet_name) from error
+        return fleets[0] if fleets else None
+
+    def list_applications(self, fleet: Fleet) -> list[Application]:
+        operation = "DescribeApplicationFleetAssociations" if fleet.is_elastic else "DescribeImages"
+        try:
+            return listing.list_applications(self._client(), fleet)
+        except Exception as error:
+            raise self._fail(error, operation, fleet=fleet.name) from error
+
+    def create_streaming_url(self, request: StreamingRequest) -> StreamingURL:
+        request = validate_streaming_request(request)
+        try:
+            result = streaming.create_streaming_url(self._client(), request)
+        except Exception as error:
+            raise self._fail(
+                error,
+                "CreateStreamingURL",
+                stack=request.stack_name,
+                fleet=request.fleet_name,
+                application=request.application_id or "",
+            ) from error
+        log.info(
+            "Created streaming URL %s for user %s on %s/%s, expires %s",
+            redact_url(result.url),
+            request.user_id,
+            request.stack_name,
+            request.fleet_name,
+            result.expires.isoformat(),
+        )
+        return result

@@ -1,0 +1,112 @@
+"""boto3 clients, created once per (credential source, region, endpoint, service) and shared.
+
+boto3 is imported inside the functions here, never at module level, so that the window can show
+before boto3 and the botocore models have loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from launcher import __version__
+from launcher.credentials.sources import KIND_DEFAULT, KIND_PROFILE, KIND_SAVED, KIND_STATIC, CredentialSource
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 15
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where requests go: a credential source, a region and an optional endpoint URL.
+
+    With `endpoint_url` None, boto3 resolves the endpoint itself, honouring
+    AWS_ENDPOINT_URL_APPSTREAM and AWS_ENDPOINT_URL.
+    """
+
+    source: CredentialSource
+    region: str
+    endpoint_url: str | None = None
+
+    @property
+    def cache_key(self) -> tuple[str, str, str | None]:
+        return (self.source.key, self.region, self.endpoint_url)
+
+
+def client_config():
+    """Return the botocore Config every client uses: standard retries and explicit timeouts."""
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        user_agent_extra=f"appstream-launcher/{__version__}",
+    )
+
+
+def make_session(source: CredentialSource):
+    """Return a boto3 Session for the credential source."""
+    import boto3
+
+    if source.kind == KIND_DEFAULT:
+        return boto3.Session()
+    if source.kind == KIND_PROFILE:
+        return boto3.Session(profile_name=source.name)
+    if source.kind == KIND_STATIC and source.credentials is not None:
+        keys = source.credentials
+        return boto3.Session(
+            aws_access_key_id=keys.access_key_id,
+            aws_secret_access_key=keys.secret_access_key,
+            aws_session_token=keys.session_token,
+        )
+    if source.kind == KIND_SAVED:
+        from launcher.credentials.sessions import session_for_saved
+
+        return session_for_saved(source.name)
+    raise ValueError(f"Unknown credential source {source.key!r}")
+
+
+class ClientCache:
+    """Thread-safe cache of boto3 clients. Clients are safe to share between threads once made."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sessions: dict[str, Any] = {}
+        self._clients: dict[tuple, Any] = {}
+
+    def client(self, target: Target, service: str = "appstream"):
+        key = (*target.cache_key, service)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is not None:
+                return client
+            session = self._sessions.get(target.source.key)
+            if session is None:
+                session = make_session(target.source)
+                self._sessions[target.source.key] = session
+            client = session.client(
+                service, region_name=target.region, endpoint_url=target.endpoint_url, config=client_config()
+            )
+            self._clients[key] = client
+            log.debug("Created %s client for %s in %s", service, target.source.key, target.region)
+            return client
+
+    def forget(self, source_key: str | None = None) -> None:
+        """Drop cached sessions and clients, for one source or all (after credentials change)."""
+        with self._lock:
+            if source_key is None:
+                self._sessions.clear()
+                self._clients.clear()
+                return
+            self._sessions.pop(source_key, None)
+            for key in [key for key in self._clients if key[0] == source_key]:
+                del self._clients[key]
+
+
+shared_clients = ClientCache()

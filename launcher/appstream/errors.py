@@ -1,0 +1,224 @@
+"""One error type for every AppStream failure, with a message for people.
+
+botocore raises many exception classes and error codes; `translate_error` turns each into an
+`AppStreamError` whose message names what failed and what to do next.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+
+class ErrorKind(enum.Enum):
+    INVALID_INPUT = "invalid input"
+    NOT_FOUND = "not found"
+    NOT_AVAILABLE = "not available"
+    NOT_PERMITTED = "not permitted"
+    INVALID_COMBINATION = "invalid parameter combination"
+    ACCESS_DENIED = "access denied"
+    CREDENTIALS_MISSING = "credentials missing"
+    CREDENTIALS_EXPIRED = "credentials expired"
+    CREDENTIALS_INVALID = "credentials invalid"
+    SSO_LOGIN_REQUIRED = "SSO login required"
+    CLOCK_SKEW = "clock skew"
+    THROTTLED = "throttled"
+    UNREACHABLE = "endpoint unreachable"
+    TIMEOUT = "timed out"
+    SERVICE_ERROR = "service error"
+    INVALID_RESPONSE = "invalid response"
+    CONFIGURATION = "configuration"
+    OTHER = "other"
+
+
+class AppStreamError(Exception):
+    """A failed AppStream request or invalid input, with a message that says what to do."""
+
+    def __init__(self, message: str, kind: ErrorKind = ErrorKind.OTHER, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.code = code
+
+    @property
+    def is_usage_error(self) -> bool:
+        """True for input the user can fix locally (the CLI exits with status 2)."""
+        return self.kind in (ErrorKind.INVALID_INPUT, ErrorKind.CONFIGURATION)
+
+
+class ValidationError(AppStreamError):
+    """Input rejected before any network call. `field` names the input that is wrong."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message, ErrorKind.INVALID_INPUT)
+        self.field = field
+
+
+_CODES_NOT_FOUND = {"ResourceNotFoundException", "EntitlementNotFoundException"}
+_CODES_ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException"}
+_CODES_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
+_CODES_INVALID_CREDENTIALS = {
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "InvalidSignatureException",
+    "MissingAuthenticationTokenException",
+    "InvalidAccessKeyId",
+}
+_CODES_SKEW = {"RequestTimeTooSkewed", "RequestInTheFuture"}
+_CODES_THROTTLED = {
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+}
+_CODES_VALIDATION = {"ValidationException", "InvalidParameterValue", "InvalidParameterException", "SerializationException"}
+_SKEW_MESSAGE = re.compile(r"signature expired|clock skew|time.*skew", re.IGNORECASE)
+
+
+def _describe_target(context: dict[str, str]) -> str:
+    parts = [f"{key} '{value}'" for key, value in context.items() if value]
+    return ", ".join(parts)
+
+
+def translate_error(
+    error: Exception,
+    *,
+    operation: str,
+    region: str | None = None,
+    endpoint: str | None = None,
+    source_label: str | None = None,
+    context: dict[str, str] | None = None,
+) -> AppStreamError:
+    """Turn a botocore or network exception raised by `operation` into an AppStreamError."""
+    if isinstance(error, AppStreamError):
+        return error
+
+    from botocore import exceptions as bce
+
+    context = context or {}
+    target = _describe_target(context)
+    where = f" in region {region}" if region else ""
+    endpoint_text = endpoint or "the AppStream endpoint"
+
+    if isinstance(error, bce.ClientError):
+        return _translate_client_error(error, operation, where, target)
+    if isinstance(error, (bce.SSOTokenLoadError, bce.UnauthorizedSSOTokenError, bce.TokenRetrievalError)):
+        profile = source_label or "NAME"
+        return AppStreamError(
+            f"The AWS SSO session for {profile} is missing or expired. Run: aws sso login --profile {profile}",
+            ErrorKind.SSO_LOGIN_REQUIRED,
+        )
+    if isinstance(error, bce.NoCredentialsError):
+        who = f" for {source_label}" if source_label else ""
+        return AppStreamError(
+            f"No AWS credentials were found{who}. Configure a profile with 'aws configure', "
+            "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pick another credential source.",
+            ErrorKind.CREDENTIALS_MISSING,
+        )
+    if isinstance(error, bce.PartialCredentialsError):
+        return AppStreamError(
+            f"The AWS credentials are incomplete: {error}. Set both the access key ID and the secret access key.",
+            ErrorKind.CREDENTIALS_INVALID,
+        )
+    if isinstance(error, bce.ProfileNotFound):
+        return AppStreamError(
+            f"{error}. Check the name with 'aws configure list-profiles'.", ErrorKind.CONFIGURATION
+        )
+    if isinstance(error, bce.NoRegionError):
+        return AppStreamError(
+            "No AWS region is set. Pick a region, pass --region, or set AWS_REGION.", ErrorKind.CONFIGURATION
+        )
+    if isinstance(error, bce.ConnectTimeoutError):
+        return AppStreamError(
+            f"Connecting to {endpoint_text} timed out. Check the network, the proxy settings and the region.",
+            ErrorKind.TIMEOUT,
+        )
+    if isinstance(error, bce.ReadTimeoutError):
+        return AppStreamError(
+            f"{endpoint_text} did not answer {operation} in time. Try again; if it keeps happening, check the network.",
+            ErrorKind.TIMEOUT,
+        )
+    if isinstance(error, (bce.EndpointConnectionError, bce.ConnectionClosedError, bce.ProxyConnectionError)):
+        return AppStreamError(
+            f"Could not connect to {endpoint_text}. Check the network, the proxy settings, the region and the endpoint URL.",
+            ErrorKind.UNREACHABLE,
+        )
+    if isinstance(error, bce.SSLError):
+        return AppStreamError(
+            f"The TLS connection to {endpoint_text} failed: {error}. Check the proxy and its certificate (AWS_CA_BUNDLE).",
+            ErrorKind.UNREACHABLE,
+        )
+    if isinstance(error, bce.HTTPClientError):
+        return AppStreamError(
+            f"The connection to {endpoint_text} failed during {operation}: {error}. Try again.",
+            ErrorKind.UNREACHABLE,
+        )
+    if isinstance(error, bce.ResponseParserError):
+        return AppStreamError(
+            f"{endpoint_text} returned a response to {operation} that is not valid AppStream data. "
+            "Check the endpoint URL; try again if it is a temporary fault.",
+            ErrorKind.INVALID_RESPONSE,
+        )
+    if isinstance(error, bce.ParamValidationError):
+        return AppStreamError(f"Invalid parameters for {operation}: {error}", ErrorKind.INVALID_INPUT)
+    if isinstance(error, bce.BotoCoreError):
+        return AppStreamError(f"{operation} failed: {error}", ErrorKind.OTHER)
+    return AppStreamError(f"{operation} failed: {type(error).__name__}: {error}", ErrorKind.OTHER)
+
+
+def _translate_client_error(error, operation: str, where: str, target: str) -> AppStreamError:
+    details = error.response.get("Error", {})
+    code = details.get("Code", "") or "UnknownError"
+    aws_message = (details.get("Message") or "").strip()
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    said = f" AWS said: {aws_message}" if aws_message else ""
+    subject = f" ({target})" if target else ""
+
+    if code in _CODES_NOT_FOUND:
+        message = f"Not found{where}{subject}.{said} Check the name and that the right region is selected."
+        return AppStreamError(message, ErrorKind.NOT_FOUND, code=code)
+    if code == "ResourceNotAvailableException":
+        message = f"Not available{subject}.{said} Start the fleet and wait until its state is RUNNING."
+        return AppStreamError(message, ErrorKind.NOT_AVAILABLE, code=code)
+    if code == "OperationNotPermittedException":
+        return AppStreamError(f"Operation not permitted{subject}.{said}", ErrorKind.NOT_PERMITTED, code=code)
+    if code == "InvalidParameterCombinationException":
+        return AppStreamError(
+            f"Invalid combination of parameters{subject}.{said}", ErrorKind.INVALID_COMBINATION, code=code
+        )
+    if code in _CODES_ACCESS_DENIED:
+        service = "sts" if operation in ("GetCallerIdentity", "GetSessionToken", "AssumeRole") else "appstream"
+        message = (
+            f"Access denied: the credentials are not allowed to call {service}:{operation}{where}. "
+            f"Add {service}:{operation} to the IAM policy of the user or role.{said}"
+        )
+        return AppStreamError(message, ErrorKind.ACCESS_DENIED, code=code)
+    if code in _CODES_SKEW or (code == "InvalidSignatureException" and _SKEW_MESSAGE.search(aws_message)):
+        message = (
+            "AWS rejected the request because this computer's clock is more than a few minutes off. "
+            f"Synchronise the system clock and try again.{said}"
+        )
+        return AppStreamError(message, ErrorKind.CLOCK_SKEW, code=code)
+    if code in _CODES_EXPIRED:
+        message = (
+            "The AWS credentials have expired. Refresh them (for SSO profiles run 'aws sso login'), "
+            f"then try again.{said}"
+        )
+        return AppStreamError(message, ErrorKind.CREDENTIALS_EXPIRED, code=code)
+    if code in _CODES_INVALID_CREDENTIALS:
+        message = f"AWS did not accept the credentials.{said} Check the access key ID and the secret access key."
+        return AppStreamError(message, ErrorKind.CREDENTIALS_INVALID, code=code)
+    if code in _CODES_THROTTLED:
+        message = f"AWS throttled {operation} and the retries ran out. Wait a minute and try again."
+        return AppStreamError(message, ErrorKind.THROTTLED, code=code)
+    if code in _CODES_VALIDATION:
+        return AppStreamError(f"AWS rejected a parameter of {operation}.{said}", ErrorKind.INVALID_INPUT, code=code)
+    if status >= 500 or code in ("InternalFailure", "InternalServerError", "ServiceUnavailable"):
+        message = f"The AppStream service failed to handle {operation} (HTTP {status}, {code}). Try again in a moment."
+        return AppStreamError(message, ErrorKind.SERVICE_ERROR, code=code)
+    return AppStreamError(f"{operation} failed with {code}.{said}", ErrorKind.OTHER, code=code)

@@ -1,0 +1,120 @@
+"""List stacks, the fleets of a stack and the applications of a fleet.
+
+Each function takes a botocore AppStream client and returns typed records. Errors propagate as
+botocore exceptions; `launcher.appstream.api` translates them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from launcher.appstream.errors import AppStreamError, ErrorKind
+from launcher.appstream.models import DESKTOP_APPLICATION, STREAM_VIEW_DESKTOP, Application, Fleet, Stack
+from launcher.appstream.parse import application_from_api, fleet_from_api, stack_from_api
+
+log = logging.getLogger(__name__)
+
+# DescribeApplicationFleetAssociations and DescribeApplications take MaxResults; 50 keeps pages small.
+MAX_RESULTS = 50
+# Names per DescribeFleets call: the API reference sets no maximum, so batches keep each request modest.
+DESCRIBE_FLEETS_BATCH = 50
+# Guards against an endpoint that returns the same NextToken forever.
+MAX_PAGES = 1000
+
+
+def _pages(call, result_key: str, **params: Any) -> Iterator[Any]:
+    """Yield every item of a NextToken-paged operation that botocore has no paginator for."""
+    token = None
+    for _ in range(MAX_PAGES):
+        request = dict(params)
+        if token:
+            request["NextToken"] = token
+        response = call(**request)
+        yield from response.get(result_key) or ()
+        next_token = response.get("NextToken")
+        if not next_token:
+            return
+        if next_token == token:
+            raise AppStreamError("The endpoint returned the same NextToken twice; the listing stopped.", ErrorKind.INVALID_RESPONSE)
+        token = next_token
+    raise AppStreamError(f"The listing passed {MAX_PAGES} pages and stopped.", ErrorKind.INVALID_RESPONSE)
+
+
+def list_stacks(client) -> list[Stack]:
+    """Return every stack (DescribeStacks, all pages), sorted by name."""
+    stacks = [stack_from_api(item) for item in _pages(client.describe_stacks, "Stacks")]
+    return sorted(stacks, key=lambda stack: stack.name.lower())
+
+
+def list_fleet_names(client, stack_name: str) -> list[str]:
+    """Return the names of the fleets associated with a stack (ListAssociatedFleets, all pages)."""
+    return sorted(set(_pages(client.list_associated_fleets, "Names", StackName=stack_name)), key=str.lower)
+
+
+def describe_fleets(client, names: list[str]) -> list[Fleet]:
+    """Return the named fleets (DescribeFleets), in the order of `names`."""
+    found: dict[str, Fleet] = {}
+    for start in range(0, len(names), DESCRIBE_FLEETS_BATCH):
+        batch = names[start : start + DESCRIBE_FLEETS_BATCH]
+        for item in _pages(client.describe_fleets, "Fleets", Names=batch):
+            fleet = fleet_from_api(item)
+            found[fleet.name] = fleet
+    return [found[name] for name in names if name in found]
+
+
+def list_fleets(client, stack_name: str) -> list[Fleet]:
+    """Return the fleets of a stack with their state and capacity."""
+    names = list_fleet_names(client, stack_name)
+    if not names:
+        return []
+    return describe_fleets(client, names)
+
+
+def _image_applications(client, fleet: Fleet) -> list[Application]:
+    if fleet.image_arn:
+        response = client.describe_images(Arns=[fleet.image_arn])
+    elif fleet.image_name:
+        response = client.describe_images(Names=[fleet.image_name])
+    else:
+        raise AppStreamError(
+            f"Fleet '{fleet.name}' has no image, so its applications cannot be listed.", ErrorKind.INVALID_RESPONSE
+        )
+    images = response.get("Images") or []
+    if not images:
+        image = fleet.image_arn or fleet.image_name
+        raise AppStreamError(
+            f"Image '{image}' of fleet '{fleet.name}' was not found. The image may have been deleted or not shared with this account.",
+            ErrorKind.NOT_FOUND,
+        )
+    return [application_from_api(item) for item in images[0].get("Applications") or ()]
+
+
+def _elastic_applications(client, fleet: Fleet) -> list[Application]:
+    associations = _pages(
+        client.describe_application_fleet_associations,
+        "ApplicationFleetAssociations",
+        FleetName=fleet.name,
+        MaxResults=MAX_RESULTS,
+    )
+    arns = sorted({item["ApplicationArn"] for item in associations if item.get("ApplicationArn")})
+    applications: list[Application] = []
+    for start in range(0, len(arns), MAX_RESULTS):
+        batch = arns[start : start + MAX_RESULTS]
+        items = _pages(client.describe_applications, "Applications", Arns=batch, MaxResults=MAX_RESULTS)
+        applications.extend(application_from_api(item) for item in items)
+    return applications
+
+
+def list_applications(client, fleet: Fleet) -> list[Application]:
+    """Return the enabled applications a user of the fleet can launch.
+
+    Image-based fleets take them from the fleet's image; Elastic fleets from their application
+    associations. A Desktop entry comes first exactly when the fleet's StreamView is DESKTOP.
+    """
+    found = _elastic_applications(client, fleet) if fleet.is_elastic else _image_applications(client, fleet)
+    enabled = sorted((app for app in found if app.enabled), key=lambda app: app.label.lower())
+    if fleet.stream_view == STREAM_VIEW_DESKTOP:
+        return [DESKTOP_APPLICATION, *enabled]
+    return enabled

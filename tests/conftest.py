@@ -1,0 +1,68 @@
+"""Shared fixtures: an isolated environment for every test and the AppStream emulator."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+_AWS_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_APPSTREAM",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path, monkeypatch):
+    """Keep every test away from the developer's AWS files, settings and instance metadata."""
+    for name in _AWS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    aws_dir = tmp_path / "aws"
+    aws_dir.mkdir()
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws_dir / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws_dir / "credentials"))
+    # The default chain must never reach for the EC2 instance metadata service.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("APPSTREAM_LAUNCHER_CONFIG_DIR", str(tmp_path / "config"))
+    yield
+
+
+@pytest.fixture(scope="session")
+def shared_emulator():
+    """One emulator with the sample data for tests that only read."""
+    from launcher.emulator import start_emulator
+
+    with start_emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emulator(shared_emulator):
+    """The shared emulator with faults, latency and the call log reset before and after the test."""
+    shared_emulator.faults.clear()
+    shared_emulator.latency_ms = 0
+    shared_emulator.reset_calls()
+    yield shared_emulator
+    shared_emulator.faults.clear()
+    shared_emulator.latency_ms = 0
+
+
+@pytest.fixture
+def fresh_emulator():
+    """An emulator of its own, for tests that change state (start fleets, create sessions)."""
+    from launcher.emulator import start_emulator
+
+    with start_emulator(session_activation_seconds=0.2, fleet_transition_seconds=0.2) as emulator:
+        yield emulator
