@@ -15,7 +15,7 @@ _URL_QUERY = re.compile(r"(https?://[^\s'\"?<>]+)\?[^\s'\"<>\\]+")
 # JSON, XML, INI or keyword forms of secret fields, with the value that follows.
 _SECRET_FIELDS = re.compile(
     r"(?i)((?:aws_)?secret_?access_?key|secretaccesskey|(?:aws_)?session_?token|sessiontoken|x-amz-security-token)"
-    r"(\"?\s*[:=>]\s*[\"']?|'\s*:\s*')"
+    r"(\"?\s*[:=>]\s*[\"']?|'\s*:\s*b?')"
     r"([^\s\"'<,}&]+)"
 )
 _AUTHORIZATION = re.compile(r"(Signature=)[0-9a-f]+")

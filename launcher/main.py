@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         profile=args.profile,
         region=args.region,
         verbose=args.verbose,
+        credentials=args.credentials,
     )
 
 

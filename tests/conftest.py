@@ -51,12 +51,20 @@ def shared_emulator():
 @pytest.fixture
 def emulator(shared_emulator):
     """The shared emulator with faults, latency and the call log reset before and after the test."""
-    shared_emulator.faults.clear()
-    shared_emulator.latency_ms = 0
-    shared_emulator.reset_calls()
+    _reset(shared_emulator)
     yield shared_emulator
-    shared_emulator.faults.clear()
-    shared_emulator.latency_ms = 0
+    _reset(shared_emulator)
+
+
+def _reset(emulator) -> None:
+    from launcher.emulator import DEFAULT_PAGE_SIZE
+
+    emulator.faults.clear()
+    emulator.latency_ms = 0
+    emulator.page_size = DEFAULT_PAGE_SIZE
+    emulator.expired_access_key_ids.clear()
+    emulator.invalid_access_key_ids.clear()
+    emulator.reset_calls()
 
 
 @pytest.fixture

@@ -43,21 +43,30 @@ def client_config():
     from botocore.config import Config
 
     return Config(
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        # total_max_attempts counts the first try; botocore's max_attempts would count retries only.
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
         user_agent_extra=f"appstream-launcher/{__version__}",
     )
 
 
-def make_session(source: CredentialSource):
-    """Return a boto3 Session for the credential source."""
+def make_session(source: CredentialSource, target: Target | None = None):
+    """Return a boto3 Session for the credential source.
+
+    With a target, STS calls that the session makes itself (saved credentials with MFA or a
+    role, assume-role profiles) go to the target's endpoint URL when it has one.
+    """
     import boto3
 
     if source.kind == KIND_DEFAULT:
-        return boto3.Session()
+        from launcher.credentials.sessions import prepare_profile_session, profile_for_source
+
+        return prepare_profile_session(boto3.Session(), profile_for_source(source), target)
     if source.kind == KIND_PROFILE:
-        return boto3.Session(profile_name=source.name)
+        from launcher.credentials.sessions import prepare_profile_session
+
+        return prepare_profile_session(boto3.Session(profile_name=source.name), source.name, target)
     if source.kind == KIND_STATIC and source.credentials is not None:
         keys = source.credentials
         return boto3.Session(
@@ -68,7 +77,7 @@ def make_session(source: CredentialSource):
     if source.kind == KIND_SAVED:
         from launcher.credentials.sessions import session_for_saved
 
-        return session_for_saved(source.name)
+        return session_for_saved(source.name, target)
     raise ValueError(f"Unknown credential source {source.key!r}")
 
 
@@ -77,7 +86,7 @@ class ClientCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._sessions: dict[str, Any] = {}
+        self._sessions: dict[tuple[str, str | None], Any] = {}
         self._clients: dict[tuple, Any] = {}
 
     def client(self, target: Target, service: str = "appstream"):
@@ -86,10 +95,12 @@ class ClientCache:
             client = self._clients.get(key)
             if client is not None:
                 return client
-            session = self._sessions.get(target.source.key)
+            # Sessions depend on the endpoint too, because saved credentials send STS calls there.
+            session_key = (target.source.key, target.endpoint_url)
+            session = self._sessions.get(session_key)
             if session is None:
-                session = make_session(target.source)
-                self._sessions[target.source.key] = session
+                session = make_session(target.source, target)
+                self._sessions[session_key] = session
             client = session.client(
                 service, region_name=target.region, endpoint_url=target.endpoint_url, config=client_config()
             )
@@ -104,7 +115,8 @@ class ClientCache:
                 self._sessions.clear()
                 self._clients.clear()
                 return
-            self._sessions.pop(source_key, None)
+            for key in [key for key in self._sessions if key[0] == source_key]:
+                del self._sessions[key]
             for key in [key for key in self._clients if key[0] == source_key]:
                 del self._clients[key]
 

@@ -69,10 +69,10 @@ class Fleet:
 
     @property
     def readiness(self) -> str:
-        """Short state and capacity text, such as "RUNNING, 3 of 5 available"."""
+        """Short state and capacity text, such as "RUNNING, 3 available of 5"."""
         if self.is_elastic or self.capacity is None:
             return self.state
-        return f"{self.state}, {self.capacity.available} available, {self.capacity.in_use} in use, {self.capacity.desired} desired"
+        return f"{self.state}, {self.capacity.available} available of {self.capacity.desired}"
 
     @property
     def label(self) -> str:

@@ -16,7 +16,14 @@ from launcher.appstream.errors import AppStreamError, ErrorKind
 from launcher.appstream.models import StreamingRequest
 from launcher.cli import output
 from launcher.cli.parser import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, PROGRAM, UsageError, build_parser
-from launcher.credentials.sources import DEFAULT_SOURCE, KIND_PROFILE, CredentialSource, default_region
+from launcher.credentials.sources import (
+    DEFAULT_SOURCE,
+    KIND_PROFILE,
+    KIND_SAVED,
+    CredentialSource,
+    default_region,
+    environment_region,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +42,50 @@ def resolve_target(args: argparse.Namespace):
     """Return the Target for the global options, following the AWS CLI's order of precedence."""
     from launcher.appstream.clients import Target
 
-    source = CredentialSource(KIND_PROFILE, args.profile) if args.profile else DEFAULT_SOURCE
-    region = args.region or default_region(source)
+    saved_name = getattr(args, "credentials", None)
+    if saved_name and args.profile:
+        raise UsageError("--credentials and --profile both select credentials. Pass only one of them.")
+    if saved_name:
+        source = CredentialSource(KIND_SAVED, saved_name)
+        region = args.region or environment_region() or _saved_region(saved_name) or default_region(DEFAULT_SOURCE)
+    else:
+        source = CredentialSource(KIND_PROFILE, args.profile) if args.profile else DEFAULT_SOURCE
+        region = args.region or default_region(source)
     if not region:
         raise UsageError("No AWS region is set. Pass --region (such as --region us-east-1) or set AWS_REGION")
     endpoint_url = validate_endpoint_url(args.endpoint_url) if args.endpoint_url else None
     return Target(source=source, region=region, endpoint_url=endpoint_url)
+
+
+def _saved_region(name: str) -> str:
+    """Return the default region of saved credentials; raise UsageError when no entry has that name."""
+    from launcher.credentials.repository import CredentialsRepository
+
+    repository = CredentialsRepository()
+    entry = repository.find(name)
+    if entry is None:
+        known = ", ".join(repository.names()) or "none"
+        raise UsageError(f"--credentials {name!r}: no saved credentials have that name. Saved credentials: {known}.")
+    return entry.region
+
+
+def _install_mfa_code_provider(args: argparse.Namespace) -> None:
+    """Answer MFA prompts with --mfa-code when given, else with a hidden prompt on the terminal."""
+    from launcher.credentials.mfa import fixed_code_provider, set_code_provider, terminal_code_provider
+
+    code = getattr(args, "mfa_code", None)
+    set_code_provider(fixed_code_provider(code) if code else terminal_code_provider)
+
+
+def _check_sso_login(target) -> None:
+    """Fail before any request when an SSO profile has no valid cached login, naming the login command.
+
+    Only --profile is checked: the default chain may find environment keys before any profile.
+    """
+    from launcher.credentials.sso import check_sso_login
+
+    if target.source.kind == KIND_PROFILE:
+        check_sso_login(target.source.name)
 
 
 def _print(text: str) -> None:
@@ -111,12 +156,19 @@ def run(argv: list[str]) -> int:
     from launcher.logs import setup_logging
 
     setup_logging(verbose=args.verbose)
-    handler = _COMMANDS[args.command]
     try:
+        _install_mfa_code_provider(args)
+        if args.command == "credentials":
+            from launcher.cli.credentials_commands import run_credentials
+
+            return run_credentials(args)
+
         from launcher.appstream.api import AppStreamAPI
 
-        api = AppStreamAPI(resolve_target(args))
-        return handler(api, args)
+        handler = _COMMANDS[args.command]
+        target = resolve_target(args)
+        _check_sso_login(target)
+        return handler(AppStreamAPI(target), args)
     except UsageError as error:
         return _fail(str(error), EXIT_USAGE)
     except AppStreamError as error:

@@ -34,7 +34,19 @@ def _add_global_options(parser: argparse.ArgumentParser, *, in_subcommand: bool)
     group.add_argument(
         "--endpoint-url",
         default=default,
-        help="AppStream endpoint URL, such as the emulator's http://127.0.0.1:8765 (default: AWS_ENDPOINT_URL_APPSTREAM or AWS)",
+        help="AppStream and STS endpoint URL, such as the emulator's http://127.0.0.1:8765 (default: AWS_ENDPOINT_URL_APPSTREAM or AWS)",
+    )
+    group.add_argument(
+        "--credentials",
+        metavar="NAME",
+        default=default,
+        help="saved credentials to use (see the credentials command); the secrets come from the OS keyring",
+    )
+    group.add_argument(
+        "--mfa-code",
+        metavar="CODE",
+        default=default,
+        help="6-digit MFA code for credentials or profiles with an MFA device (default: prompt on the terminal)",
     )
     group.add_argument(
         "--verbose", action="store_true", default=argparse.SUPPRESS if in_subcommand else False,
@@ -88,6 +100,10 @@ def build_parser() -> Parser:
         description="Run the local AppStream API emulator. Options: --port N --scenario FILE --latency-ms N --page-size N",
         add_help=False,
     )
+
+    from launcher.cli.credentials_commands import add_credentials_parser
+
+    add_credentials_parser(commands, Parser, _add_global_options)
 
     for subparser in (url, stacks, fleets, applications):
         _add_global_options(subparser, in_subcommand=True)

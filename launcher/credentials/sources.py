@@ -9,6 +9,7 @@ from __future__ import annotations
 import configparser
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,6 +104,15 @@ def _config_profiles() -> dict[str, dict[str, str]]:
     return profiles
 
 
+def sso_session_settings(name: str) -> dict[str, str]:
+    """Return the settings of an [sso-session NAME] section of the config file (sso_start_url, sso_region, ...)."""
+    parser = _read_ini(config_file_path())
+    for section in parser.sections():
+        if section.startswith("sso-session ") and section[len("sso-session ") :].strip() == name:
+            return dict(parser.items(section))
+    return {}
+
+
 def list_profiles() -> list[str]:
     """Return the names of every profile in the AWS config and credentials files, sorted."""
     names = set(_config_profiles())
@@ -130,8 +140,12 @@ def default_region(source: CredentialSource | None = None) -> str | None:
     return profile_settings(profile).get("region") or None
 
 
-def list_sources() -> list[CredentialSource]:
-    """Return the default chain followed by every AWS profile."""
+def list_sources(saved_names: Iterable[str] = ()) -> list[CredentialSource]:
+    """Return the default chain, every AWS profile, then the saved credentials named in `saved_names`.
+
+    The saved names come from `CredentialsRepository.names()`, which reads only the settings file.
+    """
     sources = [DEFAULT_SOURCE]
     sources.extend(CredentialSource(KIND_PROFILE, name) for name in list_profiles())
+    sources.extend(CredentialSource(KIND_SAVED, name) for name in saved_names)
     return sources

@@ -1,0 +1,149 @@
+"""Start the window: the QApplication, the credential sources, demo mode and a clean exit.
+
+Nothing here imports boto3 or botocore, so the window shows before they load. The AppStream
+layer imports them on the worker threads that make the first requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from launcher import __version__
+from launcher.credentials.repository import CredentialsRepository, set_active_repository
+from launcher.credentials.secret_store import SecretStore
+from launcher.credentials.sources import KIND_PROFILE, KIND_SAVED, KIND_STATIC, CredentialSource, StaticCredentials, list_sources
+from launcher.logs import setup_logging
+from launcher.settings import SettingsStore, config_dir
+from launcher.ui.mfa_dialog import GuiMfaCodeProvider
+from launcher.ui.main_window import APP_TITLE, MainWindow, load_app_icon
+from launcher.ui.style import TONE_WARNING
+
+log = logging.getLogger(__name__)
+
+DEMO_SOURCE_NAME = "Demo (local emulator)"
+# The emulator accepts any key; these only have to look like AWS keys to botocore.
+DEMO_ACCESS_KEY_ID = "AKIADEMOEXAMPLE00000"
+DEMO_SECRET_ACCESS_KEY = "demo-secret"
+DEMO_SETTINGS_FILE_NAME = "settings-demo.json"
+DEMO_REGION = "us-east-1"
+# Saved credentials made in demo mode go to their own keyring service, apart from real ones.
+DEMO_KEYRING_SERVICE = "appstream-launcher-demo"
+# How long the exit waits for requests still in flight before it stops waiting for them.
+EXIT_WAIT_MS = 1000
+
+
+def demo_source() -> CredentialSource:
+    return CredentialSource(KIND_STATIC, DEMO_SOURCE_NAME, StaticCredentials(DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY))
+
+
+def demo_settings_store() -> SettingsStore:
+    """Return the settings file of demo mode, kept apart from the real one."""
+    return SettingsStore(config_dir() / DEMO_SETTINGS_FILE_NAME)
+
+
+def application() -> QApplication:
+    """Return the running QApplication, creating and naming it on first use."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_TITLE)
+    app.setApplicationVersion(__version__)
+    try:
+        from launcher.resource_paths import APP_ID
+
+        app.setDesktopFileName(APP_ID)
+    except ImportError:
+        pass
+    icon = load_app_icon()
+    if icon is not None:
+        app.setWindowIcon(icon)
+    return app
+
+
+def _profile_sources(profile: str | None, store: SettingsStore) -> tuple[list[CredentialSource], str | None]:
+    """Return the default chain, the AWS profiles and the saved credentials, and the key to select."""
+    saved = store.load().saved_credentials
+    sources = list_sources(sorted((name for name, entry in saved.items() if isinstance(entry, dict)), key=str.lower))
+    if not profile:
+        return sources, None
+    chosen = CredentialSource(KIND_PROFILE, profile)
+    if chosen not in sources:
+        # An unknown profile still gets an entry: the first request reports what is wrong with it.
+        sources.append(chosen)
+    return sources, chosen.key
+
+
+def run_window(
+    *,
+    demo: bool,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+    verbose: bool,
+    credentials: str | None = None,
+) -> int:
+    """Show the launcher window until it is closed and return the exit code.
+
+    In demo mode an in-process emulator serves every request, with a static demo credential
+    source, a separate settings file and a separate keyring service. `credentials` selects saved
+    credentials by name at start. If requests are still running EXIT_WAIT_MS after the
+    window closed, the process ends at once with os._exit(code), because pool threads that are
+    still inside a network call cannot be abandoned safely at interpreter shutdown.
+    """
+    setup_logging(verbose)
+    app = application()
+
+    emulator = None
+    if demo:
+        from launcher.emulator import start_emulator
+
+        emulator = start_emulator()
+        log.info("Demo mode: emulator at %s", emulator.endpoint_url)
+        store = demo_settings_store()
+        set_active_repository(CredentialsRepository(store, SecretStore(service=DEMO_KEYRING_SERVICE)))
+        saved_names = sorted(store.load().saved_credentials, key=str.lower)
+        sources = [demo_source(), *(CredentialSource(KIND_SAVED, name) for name in saved_names)]
+        source_key = CredentialSource(KIND_SAVED, credentials).key if credentials else None
+        endpoint_url = emulator.endpoint_url
+        region = region or DEMO_REGION
+        title = f"{APP_TITLE} — {DEMO_SOURCE_NAME}"
+    else:
+        store = SettingsStore()
+        sources, source_key = _profile_sources(profile, store)
+        if credentials:
+            saved = CredentialSource(KIND_SAVED, credentials)
+            if saved not in sources:
+                sources.append(saved)
+            source_key = saved.key
+        title = f"{APP_TITLE} — {endpoint_url}" if endpoint_url else APP_TITLE
+
+    # Listing the saved credentials loaded the settings file first, so a warning about a corrupt
+    # file came from that load and is shown here.
+    first_load_warning = store.warning
+    all_done = True
+    try:
+        window = MainWindow(
+            sources=sources, store=store, endpoint_url=endpoint_url, source_key=source_key, region=region, title=title
+        )
+        if first_load_warning and not store.warning:
+            window.set_status(first_load_warning, TONE_WARNING)
+        GuiMfaCodeProvider(window).install()
+        window.show()
+        code = app.exec()
+        all_done = window.shutdown(EXIT_WAIT_MS)
+    finally:
+        if emulator is not None:
+            emulator.stop()
+            set_active_repository(None)
+
+    if not all_done:
+        log.info("Exiting without waiting for requests that are still running")
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

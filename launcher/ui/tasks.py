@@ -1,0 +1,226 @@
+"""Run blocking calls (AppStream requests, botocore data loads) off the GUI thread.
+
+`TaskRunner.submit` runs a callable on a thread pool and calls back on the GUI thread with its
+result or with an `AppStreamError`. Every task belongs to a channel, such as "stacks" or
+"fleets". A newer task on the same channel supersedes the older one, and `cancel` drops a
+channel's pending result, so a list that the user has moved away from is never shown.
+
+Workers never touch widgets: they only run the callable and emit a queued signal that the
+runner, which lives on the GUI thread, receives.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
+
+from launcher.appstream.errors import AppStreamError, ErrorKind
+
+log = logging.getLogger(__name__)
+
+# Enough for the lists that load together (regions, stacks, fleets, applications) plus a
+# Generate request, so one slow request never queues the others behind it.
+MAX_WORKER_THREADS = 6
+
+_pool: QThreadPool | None = None
+
+
+def _shared_pool() -> QThreadPool:
+    """Return the pool every runner uses.
+
+    The pool is never deleted before the process exits, because QThreadPool's destructor waits
+    without a bound for running workers, and a worker can sit in a network read for as long as
+    the botocore read timeout.
+    """
+    global _pool
+    if _pool is None:
+        _pool = QThreadPool()
+        _pool.setMaxThreadCount(MAX_WORKER_THREADS)
+    return _pool
+
+
+@dataclass
+class _Task:
+    task_id: int
+    channel: str
+    function: Callable[[], Any]
+    on_result: Callable[[Any], None]
+    on_error: Callable[[AppStreamError], None] | None
+    # Set on the GUI thread; workers only read it, so a plain bool is enough under the GIL.
+    cancelled: bool = False
+
+
+class _Relay(QObject):
+    """Carries a finished task's outcome from a worker thread to the runner.
+
+    The relay has no Qt parent, so workers keep it alive through their Python reference until
+    they have emitted, even when the runner's window is already gone.
+    """
+
+    finished = Signal(int, bool, object)
+
+
+class _WorkerCounter:
+    """Count of submitted tasks whose worker has not returned, with a condition to wait on."""
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        self.active = 0
+
+
+# Counts the workers of every runner, so tests can check that none is left running.
+_all_workers = _WorkerCounter()
+
+
+def active_worker_count() -> int:
+    """Return the number of workers of all runners that have not returned yet."""
+    with _all_workers.condition:
+        return _all_workers.active
+
+
+class TaskRunner(QObject):
+    """Submits callables to a thread pool and delivers their outcome on the GUI thread."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = _shared_pool()
+        self._relay = _Relay()
+        self._relay.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._counter = _WorkerCounter()
+        self._tasks: dict[int, _Task] = {}
+        self._latest: dict[str, int] = {}
+        self._next_id = 1
+        self._closed = False
+
+    def submit(
+        self,
+        channel: str,
+        function: Callable[[], Any],
+        on_result: Callable[[Any], None],
+        on_error: Callable[[AppStreamError], None] | None = None,
+    ) -> int:
+        """Run `function` on a worker and return the task id.
+
+        `on_result(value)` or `on_error(error)` is called on the GUI thread, unless a later
+        `submit` on the same channel, `cancel(channel)` or `shutdown()` came first. An
+        exception other than AppStreamError is logged and delivered as an AppStreamError.
+        """
+        if self._closed:
+            raise RuntimeError("TaskRunner.submit called after shutdown")
+
+        previous = self._latest.get(channel)
+        if previous is not None:
+            self._drop(previous)
+
+        task = _Task(self._next_id, channel, function, on_result, on_error)
+        self._next_id += 1
+        self._tasks[task.task_id] = task
+        self._latest[channel] = task.task_id
+
+        counter = self._counter
+        for worker_counter in (counter, _all_workers):
+            with worker_counter.condition:
+                worker_counter.active += 1
+        relay = self._relay
+        self._pool.start(lambda: _run_task(task, relay, counter))
+        log.debug("Submitted task %d on channel %s", task.task_id, channel)
+        return task.task_id
+
+    def cancel(self, channel: str) -> None:
+        """Drop the pending result of `channel`. A worker that has not started skips its call."""
+        task_id = self._latest.pop(channel, None)
+        if task_id is not None:
+            self._drop(task_id)
+
+    def cancel_all(self) -> None:
+        for channel in list(self._latest):
+            self.cancel(channel)
+
+    def is_pending(self, channel: str) -> bool:
+        """Return True while the latest task of `channel` has not delivered its outcome."""
+        return channel in self._latest
+
+    def active_count(self) -> int:
+        """Return the number of submitted tasks whose worker has not returned yet."""
+        with self._counter.condition:
+            return self._counter.active
+
+    def wait_for_done(self, timeout_ms: int) -> bool:
+        """Block up to `timeout_ms` until no worker of this runner runs; return True if none does.
+
+        This does not process Qt events, so results are delivered after it returns.
+        """
+        deadline = time.monotonic() + max(timeout_ms, 0) / 1000
+        counter = self._counter
+        with counter.condition:
+            while counter.active > 0:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                counter.condition.wait(remaining)
+        return True
+
+    def shutdown(self, timeout_ms: int = 0) -> bool:
+        """Drop every pending result, refuse new tasks, and wait up to `timeout_ms` for workers.
+
+        Returns True when no worker is running any more. Workers that are still in a network
+        call finish in the background, and their results are dropped.
+        """
+        self._closed = True
+        self.cancel_all()
+        finished = self.wait_for_done(timeout_ms)
+        if not finished:
+            log.info("%d background request(s) still running; their results will be dropped", self.active_count())
+        return finished
+
+    def _drop(self, task_id: int) -> None:
+        task = self._tasks.pop(task_id, None)
+        if task is not None:
+            task.cancelled = True
+            log.debug("Dropped task %d on channel %s", task_id, task.channel)
+
+    @Slot(int, bool, object)
+    def _deliver(self, task_id: int, succeeded: bool, payload: object) -> None:
+        task = self._tasks.pop(task_id, None)
+        if task is None or task.cancelled:
+            log.debug("Ignored the outcome of superseded task %d", task_id)
+            return
+        if self._latest.get(task.channel) == task_id:
+            del self._latest[task.channel]
+
+        if succeeded:
+            task.on_result(payload)
+        elif task.on_error is not None:
+            task.on_error(payload)  # type: ignore[arg-type]
+        else:
+            log.warning("Task on channel %s failed: %s", task.channel, getattr(payload, "message", payload))
+
+
+def _run_task(task: _Task, relay: _Relay, counter: _WorkerCounter) -> None:
+    """Run one task on a worker thread and post its outcome to the GUI thread."""
+    try:
+        if task.cancelled:
+            return
+        try:
+            value = task.function()
+            if task.cancelled:
+                return
+        except AppStreamError as error:
+            relay.finished.emit(task.task_id, False, error)
+        except Exception as error:  # noqa: BLE001 - a worker must never let an exception escape into Qt
+            log.exception("Background task on channel %s failed unexpectedly", task.channel)
+            wrapped = AppStreamError(f"Unexpected error: {type(error).__name__}: {error}", ErrorKind.OTHER)
+            relay.finished.emit(task.task_id, False, wrapped)
+        else:
+            relay.finished.emit(task.task_id, True, value)
+    finally:
+        for worker_counter in (counter, _all_workers):
+            with worker_counter.condition:
+                worker_counter.active -= 1
+                worker_counter.condition.notify_all()
