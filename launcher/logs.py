@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from pathlib import Path
 
 # A URL's query string (streaming URLs carry their token there).
 _URL_QUERY = re.compile(r"(https?://[^\s'\"?<>]+)\?[^\s'\"<>\\]+")
@@ -47,6 +48,14 @@ class RedactingFilter(logging.Filter):
 
 
 _NOISY_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+LOG_FILE_NAME = "appstream-launcher.log"
+
+
+def log_file_path() -> Path:
+    """Return the path of the app's log file in the platform's log folder (platformdirs)."""
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir("appstream-launcher", appauthor=False)) / LOG_FILE_NAME
 
 
 def setup_logging(verbose: bool = False, stream=None) -> logging.Handler:
