@@ -1,4 +1,4 @@
-"""Typed user settings in a JSON file, written atomically. Never holds secrets or streaming URLs.
+"""Typed user settings in a JSON file, written atomically. It never contains secrets or streaming URLs.
 
 The file lives in the platform's config folder (platformdirs), or in $APPSTREAM_LAUNCHER_CONFIG_DIR
 when that is set (tests and portable installs). A file that cannot be read or parsed is moved
@@ -54,6 +54,11 @@ class Settings:
     recent_launches: list[dict[str, Any]] = field(default_factory=list)
     # Seconds after which a streaming URL the app copied is cleared from the clipboard; 0 keeps it.
     clipboard_clear_seconds: int = 0
+    # Endpoint options per credential source, keyed by CredentialSource.key:
+    # {"use_fips": bool, "streaming_domain": str} (see launcher.appstream.endpoints).
+    endpoint_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Whether choosing a recent launch also generates its URL (False only restores the choices).
+    relaunch_generates: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
@@ -90,7 +95,7 @@ class SettingsStore:
         self.warning: str | None = None
 
     def load(self) -> Settings:
-        """Return the stored settings, or defaults. A corrupt file is moved aside, and `warning` says where."""
+        """Return the stored settings, or defaults. A corrupt file is moved aside, and `warning` names the new path."""
         self.warning = None
         try:
             text = self.path.read_text(encoding="utf-8")

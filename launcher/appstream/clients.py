@@ -23,31 +23,39 @@ MAX_ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class Target:
-    """Where requests go: a credential source, a region and an optional endpoint URL.
+    """The destination of requests: a credential source, a region and an optional endpoint URL.
 
     With `endpoint_url` None, boto3 resolves the endpoint itself, honouring
-    AWS_ENDPOINT_URL_APPSTREAM and AWS_ENDPOINT_URL.
+    AWS_ENDPOINT_URL_APPSTREAM and AWS_ENDPOINT_URL. `use_fips` makes AppStream clients resolve
+    the FIPS endpoint of the region; botocore ignores it when an endpoint URL is set.
     """
 
     source: CredentialSource
     region: str
     endpoint_url: str | None = None
+    use_fips: bool = False
 
     @property
-    def cache_key(self) -> tuple[str, str, str | None]:
-        return (self.source.key, self.region, self.endpoint_url)
+    def cache_key(self) -> tuple[str, str, str | None, bool]:
+        return (self.source.key, self.region, self.endpoint_url, self.use_fips)
 
 
-def client_config():
-    """Return the botocore Config every client uses: standard retries and explicit timeouts."""
+def client_config(use_fips: bool = False):
+    """Return the botocore Config every client uses: standard retries and explicit timeouts.
+
+    `use_fips` sets botocore's use_fips_endpoint. False leaves botocore's default, which follows
+    AWS_USE_FIPS_ENDPOINT and the profile's use_fips_endpoint.
+    """
     from botocore.config import Config
 
+    fips_options = {"use_fips_endpoint": True} if use_fips else {}
     return Config(
         # total_max_attempts counts the first try; botocore's max_attempts would count retries only.
         retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
         user_agent_extra=f"appstream-launcher/{__version__}",
+        **fips_options,
     )
 
 
@@ -101,8 +109,10 @@ class ClientCache:
             if session is None:
                 session = make_session(target.source, target)
                 self._sessions[session_key] = session
+            # The FIPS option covers AppStream requests only; STS clients keep botocore's default endpoint.
+            use_fips = target.use_fips and service == "appstream"
             client = session.client(
-                service, region_name=target.region, endpoint_url=target.endpoint_url, config=client_config()
+                service, region_name=target.region, endpoint_url=target.endpoint_url, config=client_config(use_fips)
             )
             self._clients[key] = client
             log.debug("Created %s client for %s in %s", service, target.source.key, target.region)

@@ -32,7 +32,7 @@ class ErrorKind(enum.Enum):
 
 
 class AppStreamError(Exception):
-    """A failed AppStream request or invalid input, with a message that says what to do."""
+    """A failed AppStream request or invalid input, with a message that names what to do."""
 
     def __init__(self, message: str, kind: ErrorKind = ErrorKind.OTHER, *, code: str | None = None):
         super().__init__(message)
@@ -80,6 +80,16 @@ _CODES_VALIDATION = {"ValidationException", "InvalidParameterValue", "InvalidPar
 _SKEW_MESSAGE = re.compile(r"signature expired|clock skew|time.*skew", re.IGNORECASE)
 
 
+def _attempts_text(timeout_seconds: float) -> str:
+    """Return the retry budget of a timed-out request, such as "up to 3 attempts of 15 s each".
+
+    botocore's retry quota can allow fewer attempts after many failures in one process, hence "up to".
+    """
+    from launcher.appstream import clients
+
+    return f"up to {clients.MAX_ATTEMPTS} attempts of {timeout_seconds:g} s each"
+
+
 def _describe_target(context: dict[str, str]) -> str:
     parts = [f"{key} '{value}'" for key, value in context.items() if value]
     return ", ".join(parts)
@@ -99,6 +109,9 @@ def translate_error(
         return error
 
     from botocore import exceptions as bce
+    from botocore.parsers import ResponseParserError
+
+    from launcher.appstream import clients
 
     context = context or {}
     target = _describe_target(context)
@@ -114,9 +127,9 @@ def translate_error(
             ErrorKind.SSO_LOGIN_REQUIRED,
         )
     if isinstance(error, bce.NoCredentialsError):
-        who = f" for {source_label}" if source_label else ""
+        source_text = f" for {source_label}" if source_label else ""
         return AppStreamError(
-            f"No AWS credentials were found{who}. Configure a profile with 'aws configure', "
+            f"No AWS credentials were found{source_text}. Configure a profile with 'aws configure', "
             "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pick another credential source.",
             ErrorKind.CREDENTIALS_MISSING,
         )
@@ -133,17 +146,30 @@ def translate_error(
         return AppStreamError(
             "No AWS region is set. Pick a region, pass --region, or set AWS_REGION.", ErrorKind.CONFIGURATION
         )
+    if isinstance(error, bce.InvalidRegionError):
+        return AppStreamError(
+            f"Region {region!r} is not a valid region name. Pick a region such as us-east-1, or pass --region.",
+            ErrorKind.CONFIGURATION,
+        )
     if isinstance(error, bce.ConnectTimeoutError):
         return AppStreamError(
-            f"Connecting to {endpoint_text} timed out. Check the network, the proxy settings and the region.",
+            f"Connecting to {endpoint_text} timed out ({_attempts_text(clients.CONNECT_TIMEOUT_SECONDS)}). "
+            "Check the network, the proxy settings and the region.",
             ErrorKind.TIMEOUT,
         )
     if isinstance(error, bce.ReadTimeoutError):
         return AppStreamError(
-            f"{endpoint_text} did not answer {operation} in time. Try again; if it keeps happening, check the network.",
+            f"{endpoint_text} did not respond to {operation} in time ({_attempts_text(clients.READ_TIMEOUT_SECONDS)}). "
+            "Check the network and the proxy settings, then try again.",
             ErrorKind.TIMEOUT,
         )
-    if isinstance(error, (bce.EndpointConnectionError, bce.ConnectionClosedError, bce.ProxyConnectionError)):
+    if isinstance(error, bce.ConnectionClosedError):
+        return AppStreamError(
+            f"The connection to {endpoint_text} closed before the response to {operation} arrived "
+            f"(up to {clients.MAX_ATTEMPTS} attempts). Check the proxy settings and the endpoint URL, then try again.",
+            ErrorKind.UNREACHABLE,
+        )
+    if isinstance(error, (bce.EndpointConnectionError, bce.ProxyConnectionError)):
         return AppStreamError(
             f"Could not connect to {endpoint_text}. Check the network, the proxy settings, the region and the endpoint URL.",
             ErrorKind.UNREACHABLE,
@@ -158,7 +184,7 @@ def translate_error(
             f"The connection to {endpoint_text} failed during {operation}: {error}. Try again.",
             ErrorKind.UNREACHABLE,
         )
-    if isinstance(error, bce.ResponseParserError):
+    if isinstance(error, ResponseParserError):
         return AppStreamError(
             f"{endpoint_text} returned a response to {operation} that is not valid AppStream data. "
             "Check the endpoint URL; try again if it is a temporary fault.",
@@ -176,49 +202,49 @@ def _translate_client_error(error, operation: str, where: str, target: str) -> A
     code = details.get("Code", "") or "UnknownError"
     aws_message = (details.get("Message") or "").strip()
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    said = f" AWS said: {aws_message}" if aws_message else ""
+    aws_detail = f" AWS message: {aws_message}" if aws_message else ""
     subject = f" ({target})" if target else ""
 
     if code in _CODES_NOT_FOUND:
-        message = f"Not found{where}{subject}.{said} Check the name and that the right region is selected."
+        message = f"Not found{where}{subject}.{aws_detail} Check the name and that the right region is selected."
         return AppStreamError(message, ErrorKind.NOT_FOUND, code=code)
     if code == "ResourceNotAvailableException":
-        message = f"Not available{subject}.{said} Start the fleet and wait until its state is RUNNING."
+        message = f"Not available{subject}.{aws_detail} Start the fleet and wait until its state is RUNNING."
         return AppStreamError(message, ErrorKind.NOT_AVAILABLE, code=code)
     if code == "OperationNotPermittedException":
-        return AppStreamError(f"Operation not permitted{subject}.{said}", ErrorKind.NOT_PERMITTED, code=code)
+        return AppStreamError(f"Operation not permitted{subject}.{aws_detail}", ErrorKind.NOT_PERMITTED, code=code)
     if code == "InvalidParameterCombinationException":
         return AppStreamError(
-            f"Invalid combination of parameters{subject}.{said}", ErrorKind.INVALID_COMBINATION, code=code
+            f"Invalid combination of parameters{subject}.{aws_detail}", ErrorKind.INVALID_COMBINATION, code=code
         )
     if code in _CODES_ACCESS_DENIED:
         service = "sts" if operation in ("GetCallerIdentity", "GetSessionToken", "AssumeRole") else "appstream"
         message = (
             f"Access denied: the credentials are not allowed to call {service}:{operation}{where}. "
-            f"Add {service}:{operation} to the IAM policy of the user or role.{said}"
+            f"Add {service}:{operation} to the IAM policy of the user or role.{aws_detail}"
         )
         return AppStreamError(message, ErrorKind.ACCESS_DENIED, code=code)
     if code in _CODES_SKEW or (code == "InvalidSignatureException" and _SKEW_MESSAGE.search(aws_message)):
         message = (
             "AWS rejected the request because this computer's clock is more than a few minutes off. "
-            f"Synchronise the system clock and try again.{said}"
+            f"Synchronise the system clock and try again.{aws_detail}"
         )
         return AppStreamError(message, ErrorKind.CLOCK_SKEW, code=code)
     if code in _CODES_EXPIRED:
         message = (
             "The AWS credentials have expired. Refresh them (for SSO profiles run 'aws sso login'), "
-            f"then try again.{said}"
+            f"then try again.{aws_detail}"
         )
         return AppStreamError(message, ErrorKind.CREDENTIALS_EXPIRED, code=code)
     if code in _CODES_INVALID_CREDENTIALS:
-        message = f"AWS did not accept the credentials.{said} Check the access key ID and the secret access key."
+        message = f"AWS did not accept the credentials.{aws_detail} Check the access key ID and the secret access key."
         return AppStreamError(message, ErrorKind.CREDENTIALS_INVALID, code=code)
     if code in _CODES_THROTTLED:
         message = f"AWS throttled {operation} and the retries ran out. Wait a minute and try again."
         return AppStreamError(message, ErrorKind.THROTTLED, code=code)
     if code in _CODES_VALIDATION:
-        return AppStreamError(f"AWS rejected a parameter of {operation}.{said}", ErrorKind.INVALID_INPUT, code=code)
+        return AppStreamError(f"AWS rejected a parameter of {operation}.{aws_detail}", ErrorKind.INVALID_INPUT, code=code)
     if status >= 500 or code in ("InternalFailure", "InternalServerError", "ServiceUnavailable"):
         message = f"The AppStream service failed to handle {operation} (HTTP {status}, {code}). Try again in a moment."
         return AppStreamError(message, ErrorKind.SERVICE_ERROR, code=code)
-    return AppStreamError(f"{operation} failed with {code}.{said}", ErrorKind.OTHER, code=code)
+    return AppStreamError(f"{operation} failed with {code}.{aws_detail}", ErrorKind.OTHER, code=code)

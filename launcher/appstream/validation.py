@@ -1,8 +1,9 @@
 """Checks on CreateStreamingURL input, run before any network call.
 
-botocore checks only minimum lengths on the client side, so these rules follow the limits in the
-AppStream API reference: user ID 2–32 characters of `[\\w+=,.@-]` (ASCII word characters, as the
-API's Java pattern means), validity 1–604800 seconds, and a non-empty session context.
+botocore checks only minimum lengths on the client side. These rules follow the limits in the
+AppStream API reference: a user ID has 2–32 characters of `[\\w+=,.@-]`, where \\w means ASCII word
+characters as in the API's Java pattern. Validity is 1–604800 seconds, and a session context is
+non-empty.
 """
 
 from __future__ import annotations

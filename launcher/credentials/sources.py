@@ -32,7 +32,7 @@ class StaticCredentials:
 
 @dataclass(frozen=True)
 class CredentialSource:
-    """Where the credentials of a request come from.
+    """The origin of a request's credentials.
 
     `key` is the stable string stored in settings: "default", "profile:NAME", "saved:NAME" or
     "static:NAME". Static sources carry their keys in memory and are never stored.
