@@ -366,20 +366,20 @@ class SecretStore:
         except reraise:
             raise
         except errors.KeyringLocked as error:
-            log.warning("Cannot %s: the keyring is locked (%s)", action, error)
+            log.info("Cannot %s: the keyring is locked (%s)", action, error)
             raise SecretStoreLockedError(
                 f"Cannot {action}: the keyring is locked and was not unlocked. {KEYRING_HELP}"
             ) from error
         except errors.NoKeyringError as error:
-            log.warning("Cannot %s: no keyring backend (%s)", action, error)
+            log.info("Cannot %s: no keyring backend (%s)", action, error)
             raise SecretStoreUnavailableError(
                 f"Cannot {action}: no keyring backend is available. {KEYRING_HELP}"
             ) from error
         except errors.InitError as error:
-            log.warning("Cannot %s: the keyring could not be opened (%s)", action, error)
+            log.info("Cannot %s: the keyring could not be opened (%s)", action, error)
             raise SecretStoreUnavailableError(f"Cannot {action}: the keyring could not be opened ({error}). {KEYRING_HELP}") from error
         except SecretStoreError:
             raise
         except Exception as error:  # noqa: BLE001 - backends raise D-Bus, OS and their own error types
-            log.warning("Cannot %s: %s: %s", action, type(error).__name__, error)
+            log.info("Cannot %s: %s: %s", action, type(error).__name__, error)
             raise SecretStoreError(f"Cannot {action}: {type(error).__name__}: {error}. {KEYRING_HELP}") from error

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from launcher.appstream.api import redact_url
 from launcher.appstream.models import StreamingURL
@@ -18,6 +18,18 @@ log = logging.getLogger(__name__)
 
 # The countdown shows whole seconds, and ticking twice a second keeps it from skipping one.
 COUNTDOWN_INTERVAL_MS = 500
+# Choices of the "Clear clipboard after" box: (seconds, label). 0 keeps the URL in the clipboard.
+CLIPBOARD_CLEAR_CHOICES = ((0, "Never"), (30, "30 s"), (60, "1 min"), (300, "5 min"))
+
+
+def clipboard_clear_label(seconds: int) -> str:
+    """Return the label of a clipboard delay, such as "1 min" or "45 s"."""
+    for value, label in CLIPBOARD_CLEAR_CHOICES:
+        if value == seconds:
+            return label
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
 
 
 def to_qurl(url: str) -> QUrl:
@@ -28,15 +40,21 @@ def to_qurl(url: str) -> QUrl:
 
 
 class ResultPanel(QGroupBox):
-    """Shows one streaming URL. `status_message(text, tone)` reports what Copy and Open did."""
+    """Shows one streaming URL. `status_message(text, tone)` reports what Copy and Open did.
+
+    A URL that Copy put on the clipboard is cleared from it after `clipboard_clear_seconds`
+    (0 keeps it), unless the clipboard contains something else by then. The user picks the delay
+    in the "Clear clipboard after" box, which emits `clipboard_clear_changed(seconds)`.
+    """
 
     status_message = Signal(str, str)
+    clipboard_clear_changed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Streaming URL", parent)
         self.setObjectName("resultPanel")
         self._result: StreamingURL | None = None
-        self.clipboard_clear_seconds = 0
+        self._clipboard_clear_seconds = 0
 
         self.url_label = QLabel("UR&L:", self)
         self.url_edit = QLineEdit(self)
@@ -57,8 +75,19 @@ class ResultPanel(QGroupBox):
         self.open_button.setObjectName("openButton")
         self.open_button.setAccessibleName("Open the streaming URL in the default web browser")
 
+        self.clipboard_clear_label = QLabel("Clear clipboard af&ter:", self)
+        self.clipboard_clear_combo = QComboBox(self)
+        self.clipboard_clear_combo.setObjectName("clipboardClearCombo")
+        self.clipboard_clear_combo.setAccessibleName("Clear the copied streaming URL from the clipboard after")
+        self.clipboard_clear_combo.setToolTip("How long a copied streaming URL stays in the clipboard")
+        for seconds, label in CLIPBOARD_CLEAR_CHOICES:
+            self.clipboard_clear_combo.addItem(label, seconds)
+        self.clipboard_clear_label.setBuddy(self.clipboard_clear_combo)
+
         buttons = QHBoxLayout()
         buttons.addWidget(self.expiry_label, 1)
+        buttons.addWidget(self.clipboard_clear_label)
+        buttons.addWidget(self.clipboard_clear_combo)
         buttons.addWidget(self.copy_button)
         buttons.addWidget(self.open_button)
 
@@ -78,11 +107,43 @@ class ResultPanel(QGroupBox):
 
         self.copy_button.clicked.connect(self.copy_url)
         self.open_button.clicked.connect(self.open_url)
+        self.clipboard_clear_combo.activated.connect(self._on_clipboard_clear_chosen)
         self.clear()
 
     @property
     def result(self) -> StreamingURL | None:
         return self._result
+
+    @property
+    def clipboard_clear_seconds(self) -> int:
+        """Seconds after which a copied URL is cleared from the clipboard; 0 keeps it."""
+        return self._clipboard_clear_seconds
+
+    @clipboard_clear_seconds.setter
+    def clipboard_clear_seconds(self, seconds: int) -> None:
+        """Set the delay and show it in the box, without emitting clipboard_clear_changed."""
+        seconds = max(int(seconds), 0)
+        self._clipboard_clear_seconds = seconds
+        index = self.clipboard_clear_combo.findData(seconds)
+        if index < 0:
+            # A value from the settings file that is not one of the choices stays selectable.
+            self.clipboard_clear_combo.addItem(clipboard_clear_label(seconds), seconds)
+            index = self.clipboard_clear_combo.count() - 1
+        self.clipboard_clear_combo.setCurrentIndex(index)
+
+    def _on_clipboard_clear_chosen(self, index: int) -> None:
+        seconds = self.clipboard_clear_combo.itemData(index)
+        if not isinstance(seconds, int) or seconds == self._clipboard_clear_seconds:
+            return
+        self._clipboard_clear_seconds = seconds
+        if seconds == 0:
+            self._clipboard_timer.stop()
+            self._clipboard_url = ""
+        elif self._clipboard_timer.isActive():
+            # A URL copied earlier is cleared on the new schedule, counted from now.
+            self._clipboard_timer.start(seconds * 1000)
+        log.info("Copied streaming URLs are cleared from the clipboard after %s", clipboard_clear_label(seconds))
+        self.clipboard_clear_changed.emit(seconds)
 
     def is_expired(self) -> bool:
         return self._result is None or seconds_left(self._result.expires, datetime.now(timezone.utc)) <= 0
@@ -105,7 +166,11 @@ class ResultPanel(QGroupBox):
         self._timer.start()
 
     def stop(self) -> None:
+        """Stop the countdown, and clear a copied URL now if its clearing is still pending (the app is closing)."""
         self._timer.stop()
+        if self._clipboard_timer.isActive():
+            self._clipboard_timer.stop()
+            self._clear_clipboard()
 
     def copy_url(self) -> None:
         if self._result is None:
@@ -113,11 +178,12 @@ class ResultPanel(QGroupBox):
         url = self._result.url
         QGuiApplication.clipboard().setText(url)
         log.info("Copied streaming URL %s to the clipboard", redact_url(url))
-        if self.clipboard_clear_seconds > 0:
+        if self._clipboard_clear_seconds > 0:
             self._clipboard_url = url
-            self._clipboard_timer.start(self.clipboard_clear_seconds * 1000)
+            self._clipboard_timer.start(self._clipboard_clear_seconds * 1000)
             self.status_message.emit(
-                f"Streaming URL copied to the clipboard. It is cleared from the clipboard in {self.clipboard_clear_seconds} s.",
+                "Streaming URL copied to the clipboard. It is cleared from the clipboard in "
+                f"{clipboard_clear_label(self._clipboard_clear_seconds)}.",
                 TONE_SUCCESS,
             )
         else:
@@ -149,6 +215,8 @@ class ResultPanel(QGroupBox):
         if url and clipboard.text() == url:
             clipboard.clear()
             log.info("Cleared streaming URL %s from the clipboard", redact_url(url))
+        elif url:
+            log.info("Did not clear the clipboard: it no longer contains streaming URL %s", redact_url(url))
 
     def _update_expiry(self) -> None:
         if self._result is None:
