@@ -7,6 +7,7 @@ This is what the window, the command line and the tests call. Every method raise
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from launcher.appstream import listing, streaming
@@ -67,6 +68,30 @@ class AppStreamAPI:
         except Exception as error:
             raise self._fail(error, "ListAssociatedFleets", stack=stack_name) from error
 
+    def list_fleet_names(self, stack_name: str) -> list[str]:
+        """Return the names of the stack's fleets (ListAssociatedFleets, all pages), sorted."""
+        validate_resource_name("stack", stack_name)
+        try:
+            return listing.list_fleet_names(self._client(), stack_name)
+        except Exception as error:
+            raise self._fail(error, "ListAssociatedFleets", stack=stack_name) from error
+
+    def describe_fleets(self, fleet_names: list[str]) -> list[Fleet]:
+        """Return the named fleets with state and capacity (DescribeFleets), in the order given."""
+        for name in fleet_names:
+            validate_resource_name("fleet", name)
+        try:
+            return listing.describe_fleets(self._client(), fleet_names)
+        except Exception as error:
+            raise self._fail(error, "DescribeFleets", fleet=", ".join(fleet_names)) from error
+
+    def list_all_fleets(self, on_page: Callable[[list[Fleet]], None] | None = None) -> list[Fleet]:
+        """Return every fleet of the region (DescribeFleets, all pages), passing each page to `on_page` as it arrives."""
+        try:
+            return listing.describe_all_fleets(self._client(), on_page)
+        except Exception as error:
+            raise self._fail(error, "DescribeFleets") from error
+
     def describe_fleet(self, fleet_name: str) -> Fleet | None:
         validate_resource_name("fleet", fleet_name)
         try:
@@ -79,6 +104,17 @@ class AppStreamAPI:
         operation = "DescribeApplicationFleetAssociations" if fleet.is_elastic else "DescribeImages"
         try:
             return listing.list_applications(self._client(), fleet)
+        except Exception as error:
+            raise self._fail(error, operation, fleet=fleet.name) from error
+
+    def fetch_applications(self, fleet: Fleet) -> list[Application]:
+        """Return every application of the fleet's image or Elastic associations, disabled ones included.
+
+        `listing.launchable_applications` turns the result into what `list_applications` returns.
+        """
+        operation = "DescribeApplicationFleetAssociations" if fleet.is_elastic else "DescribeImages"
+        try:
+            return listing.fetch_applications(self._client(), fleet)
         except Exception as error:
             raise self._fail(error, operation, fleet=fleet.name) from error
 

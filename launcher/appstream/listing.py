@@ -7,7 +7,7 @@ botocore exceptions; `launcher.appstream.api` translates them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from launcher.appstream.errors import AppStreamError, ErrorKind
@@ -24,15 +24,15 @@ DESCRIBE_FLEETS_BATCH = 50
 MAX_PAGES = 1000
 
 
-def _pages(call, result_key: str, **params: Any) -> Iterator[Any]:
-    """Yield every item of a NextToken-paged operation that botocore has no paginator for."""
+def _page_responses(call, **params: Any) -> Iterator[dict[str, Any]]:
+    """Yield every response of a NextToken-paged operation that botocore has no paginator for."""
     token = None
     for _ in range(MAX_PAGES):
         request = dict(params)
         if token:
             request["NextToken"] = token
         response = call(**request)
-        yield from response.get(result_key) or ()
+        yield response
         next_token = response.get("NextToken")
         if not next_token:
             return
@@ -40,6 +40,20 @@ def _pages(call, result_key: str, **params: Any) -> Iterator[Any]:
             raise AppStreamError("The endpoint returned the same NextToken twice; the listing stopped.", ErrorKind.INVALID_RESPONSE)
         token = next_token
     raise AppStreamError(f"The listing passed {MAX_PAGES} pages and stopped.", ErrorKind.INVALID_RESPONSE)
+
+
+def _pages(call, result_key: str, **params: Any) -> Iterator[Any]:
+    """Yield every item of a NextToken-paged operation that botocore has no paginator for."""
+    for response in _page_responses(call, **params):
+        # AppStream sends the list member even when it is empty, so a page without it is a broken
+        # response, not an empty listing.
+        if result_key not in response:
+            raise AppStreamError(
+                f"The endpoint returned a page without {result_key}. Check the endpoint URL; "
+                "try again if it is a temporary fault.",
+                ErrorKind.INVALID_RESPONSE,
+            )
+        yield from response.get(result_key) or ()
 
 
 def list_stacks(client) -> list[Stack]:
@@ -72,6 +86,35 @@ def list_fleets(client, stack_name: str) -> list[Fleet]:
     return describe_fleets(client, names)
 
 
+def describe_all_fleets(client, on_page: Callable[[list[Fleet]], None] | None = None) -> list[Fleet]:
+    """Return every fleet of the account and region (DescribeFleets without names, all pages).
+
+    `on_page` is called with the fleets of each page as it arrives, so a caller can use the
+    first pages while the later ones load.
+    """
+    fleets: list[Fleet] = []
+    for response in _page_responses(client.describe_fleets):
+        page = [fleet_from_api(item) for item in response.get("Fleets") or ()]
+        fleets.extend(page)
+        if on_page is not None:
+            on_page(page)
+    return fleets
+
+
+def application_source(fleet: Fleet) -> tuple[str, str]:
+    """Return where the applications of a fleet come from, as a hashable cache key.
+
+    Image-based fleets that run the same image share their key, so the image is described once.
+    """
+    if fleet.is_elastic:
+        return ("elastic-fleet", fleet.name)
+    if fleet.image_arn:
+        return ("image-arn", fleet.image_arn)
+    if fleet.image_name:
+        return ("image-name", fleet.image_name)
+    return ("fleet-without-image", fleet.name)
+
+
 def _image_applications(client, fleet: Fleet) -> list[Application]:
     if fleet.image_arn:
         response = client.describe_images(Arns=[fleet.image_arn])
@@ -81,7 +124,13 @@ def _image_applications(client, fleet: Fleet) -> list[Application]:
         raise AppStreamError(
             f"Fleet '{fleet.name}' has no image, so its applications cannot be listed.", ErrorKind.INVALID_RESPONSE
         )
-    images = response.get("Images") or []
+    if "Images" not in response:
+        raise AppStreamError(
+            f"The endpoint returned a DescribeImages response without Images for fleet '{fleet.name}'. "
+            "Check the endpoint URL; try again if it is a temporary fault.",
+            ErrorKind.INVALID_RESPONSE,
+        )
+    images = response["Images"] or []
     if not images:
         image = fleet.image_arn or fleet.image_name
         raise AppStreamError(
@@ -107,14 +156,27 @@ def _elastic_applications(client, fleet: Fleet) -> list[Application]:
     return applications
 
 
+def fetch_applications(client, fleet: Fleet) -> list[Application]:
+    """Return every application of the fleet's source, disabled ones included, in API order.
+
+    The source is the fleet's image (DescribeImages) or, for an Elastic fleet, its application
+    associations (DescribeApplicationFleetAssociations, then DescribeApplications).
+    """
+    return _elastic_applications(client, fleet) if fleet.is_elastic else _image_applications(client, fleet)
+
+
+def launchable_applications(fleet: Fleet, found: Iterable[Application]) -> list[Application]:
+    """Return the enabled applications of `found`, sorted by label, with Desktop first for a DESKTOP fleet."""
+    enabled = sorted((app for app in found if app.enabled), key=lambda app: app.label.lower())
+    if fleet.stream_view == STREAM_VIEW_DESKTOP:
+        return [DESKTOP_APPLICATION, *enabled]
+    return enabled
+
+
 def list_applications(client, fleet: Fleet) -> list[Application]:
     """Return the enabled applications a user of the fleet can launch.
 
     Image-based fleets take them from the fleet's image; Elastic fleets from their application
     associations. A Desktop entry comes first exactly when the fleet's StreamView is DESKTOP.
     """
-    found = _elastic_applications(client, fleet) if fleet.is_elastic else _image_applications(client, fleet)
-    enabled = sorted((app for app in found if app.enabled), key=lambda app: app.label.lower())
-    if fleet.stream_view == STREAM_VIEW_DESKTOP:
-        return [DESKTOP_APPLICATION, *enabled]
-    return enabled
+    return launchable_applications(fleet, fetch_applications(client, fleet))

@@ -7,19 +7,32 @@ threads. A result is shown only if it still matches the current choice:
   and the runner drops the older result;
 * each callback also carries the target and parent name it was requested for, and ignores a
   result whose target or parent is no longer selected.
+
+Lists are kept in a `ListingCache` for the life of the cascade, per target (credential source,
+region and endpoint), so a list loaded once is shown again without a request. Loading the
+stacks of the target whose stacks are already shown (Refresh, F5, Retry) drops that target's
+lists and reads them again. Background prefetches fill the cache ahead of the user:
+
+* every fleet of the target (DescribeFleets, all pages) and the fleet names of the preferred
+  stack, as soon as the stacks start loading, so a stack's fleets need only
+  ListAssociatedFleets, or nothing for the preferred stack;
+* the applications of the preferred fleet once its details are known, and the applications of
+  every fleet of a stack once its fleets are shown, so choosing a fleet usually needs no request.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from PySide6.QtCore import QObject, Signal
 
 from launcher.appstream.api import AppStreamAPI
+from launcher.appstream.cache import CachedListings, ListingCache
 from launcher.appstream.clients import Target
 from launcher.appstream.errors import AppStreamError
+from launcher.appstream.listing import application_source
 from launcher.appstream.models import Application, Fleet, Stack
 from launcher.ui.items import CATALOG_KEY, application_items, catalog_item, fleet_item, fleet_state_note, stack_item
 from launcher.ui.picker import PickerItem, ResourcePicker
@@ -31,8 +44,14 @@ log = logging.getLogger(__name__)
 CHANNEL_STACKS = "stacks"
 CHANNEL_FLEETS = "fleets"
 CHANNEL_APPLICATIONS = "applications"
+CHANNEL_PREFETCH_FLEETS = "prefetch-fleets"
+CHANNEL_PREFETCH_FLEET_NAMES = "prefetch-fleet-names"
+CHANNEL_PREFETCH_APPLICATIONS = "prefetch-applications"
 
 NO_APPLICATIONS_NOTE = "This fleet has no enabled applications."
+REFRESH_TOOLTIP = "Reload the stack, fleet and application lists from AppStream (F5)"
+# The application lists of at most this many fleets of a stack are prefetched.
+MAX_PREFETCHED_FLEETS = 20
 
 
 class ResourceCascade(QObject):
@@ -41,7 +60,7 @@ class ResourceCascade(QObject):
     `preferred` contains the stack, fleet and application the user chose last (or that the
     settings restored). They are selected again whenever a list that contains them arrives.
     `changed` is emitted after every selection or state change, and `preferred_changed` after
-    the user changed a choice.
+    the user changed a choice. `cache` is shared with other cascades when given.
     """
 
     changed = Signal()
@@ -55,6 +74,7 @@ class ResourceCascade(QObject):
         fleets: ResourcePicker,
         applications: ResourcePicker,
         parent: QObject | None = None,
+        cache: ListingCache | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
@@ -62,7 +82,11 @@ class ResourceCascade(QObject):
         self.stacks = stacks
         self.fleets = fleets
         self.applications = applications
+        self.cache = cache if cache is not None else ListingCache()
         self.preferred: dict[str, str] = {"stack": "", "fleet": "", "application": CATALOG_KEY}
+        # Cache key of the target whose stacks are shown or loading; None before the first load.
+        self._stacks_target_key: tuple | None = None
+        self._prefetch_channels: set[str] = set()
 
         stacks.selection_changed.connect(self._on_stack_selected)
         fleets.selection_changed.connect(self._on_fleet_selected)
@@ -70,6 +94,8 @@ class ResourceCascade(QObject):
         stacks.retry_requested.connect(self.load_stacks)
         fleets.retry_requested.connect(self.load_fleets)
         applications.retry_requested.connect(self.load_applications)
+        stacks.show_refresh_button(REFRESH_TOOLTIP, "Refresh lists")
+        stacks.refresh_requested.connect(self.refresh)
 
         stacks.set_idle("Choose a region first")
         fleets.set_idle("Choose a stack first")
@@ -89,37 +115,75 @@ class ResourceCascade(QObject):
         for channel in (CHANNEL_STACKS, CHANNEL_FLEETS, CHANNEL_APPLICATIONS):
             self._runner.cancel(channel)
 
+    def refresh(self) -> None:
+        """Read every list of the current target from AppStream again, keeping the current selections."""
+        self.keep_current_as_preferred()
+        target = self._target()
+        if target is not None:
+            self._stacks_target_key = target.cache_key
+        self.load_stacks()
+
+    def _listings(self, target: Target) -> CachedListings:
+        return CachedListings(AppStreamAPI(target), self.cache)
+
     # Stacks ------------------------------------------------------------------------------
 
     def load_stacks(self) -> None:
-        """Reload the stacks of the current target, which reloads the fleets and applications too."""
+        """Show the stacks of the current target, which reloads the fleets and applications too.
+
+        Stacks already loaded for the target are shown at once. Called again for the target
+        whose stacks are shown or loading (Refresh, Retry), it drops the target's cached lists
+        and reads them from AppStream.
+        """
         self.cancel()
         target = self._target()
         if target is None:
+            self._stacks_target_key = None
+            self._cancel_prefetches()
             self.stacks.set_idle("Enter a valid region first")
             self.changed.emit()
             return
+        if target.cache_key == self._stacks_target_key:
+            self.cache.invalidate(target.cache_key)
+            log.info("Reloading the lists of %s in %s", target.source.key, target.region)
+        else:
+            self._cancel_prefetches()
+        self._stacks_target_key = target.cache_key
+
+        listings = self._listings(target)
+        cached = listings.cached_stacks()
+        # Emptying the box first clears the selection, so the fleet and application lists of
+        # the previous target go too, also when the new list selects a stack of the same name.
         self.stacks.set_loading("Loading stacks…")
-        api = AppStreamAPI(target)
-        self._runner.submit(
-            CHANNEL_STACKS,
-            api.list_stacks,
-            partial(self._on_stacks_loaded, target),
-            partial(self._on_stacks_failed, target),
-        )
-        self.changed.emit()
+        if cached is None:
+            self._runner.submit(
+                CHANNEL_STACKS,
+                partial(_load_stack_items, listings),
+                partial(self._on_stacks_loaded, target),
+                partial(self._on_stacks_failed, target),
+            )
+        # The prefetches start before cached stacks are shown, so the fleet list that showing
+        # them requests joins the preferred stack's prefetch instead of sending its own.
+        self._prefetch_for_target(target, listings)
+        if cached is None:
+            self.changed.emit()
+        else:
+            log.debug("Showing %d cached stacks of %s in %s", len(cached), target.source.key, target.region)
+            self._show_stacks(target, stack_items(cached))
 
     def _is_current(self, target: Target) -> bool:
         current = self._target()
         return current is not None and current.cache_key == target.cache_key
 
-    def _on_stacks_loaded(self, target: Target, stacks: list[Stack]) -> None:
+    def _on_stacks_loaded(self, target: Target, items: list[PickerItem]) -> None:
         if not self._is_current(target):
             return
-        if not stacks:
+        self._show_stacks(target, items)
+
+    def _show_stacks(self, target: Target, items: list[PickerItem]) -> None:
+        if not items:
             self.stacks.set_empty(f"No stacks in {target.region}")
         else:
-            items = [stack_item(stack) for stack in stacks]
             self.stacks.set_items(items, _preferred(items, self.preferred["stack"]), f"Choose a stack ({len(items)})")
         self.changed.emit()
 
@@ -139,7 +203,7 @@ class ResourceCascade(QObject):
     # Fleets ------------------------------------------------------------------------------
 
     def load_fleets(self) -> None:
-        """Reload the fleets of the selected stack, or show the idle state when none is selected."""
+        """Show the fleets of the selected stack, or the idle state when none is selected."""
         self._runner.cancel(CHANNEL_FLEETS)
         stack_name = self.stacks.selected_key()
         target = self._target()
@@ -147,14 +211,19 @@ class ResourceCascade(QObject):
             self.fleets.set_idle("Choose a stack first")
             self.changed.emit()
             return
+        listings = self._listings(target)
+        cached = listings.cached_fleets(stack_name)
+        if cached is not None:
+            self._show_fleets(listings, cached)
+            return
         self.fleets.set_loading("Loading fleets…")
-        api = AppStreamAPI(target)
         self._runner.submit(
             CHANNEL_FLEETS,
-            partial(api.list_fleets, stack_name),
+            partial(listings.fleets, stack_name),
             partial(self._on_fleets_loaded, target, stack_name),
             partial(self._on_fleets_failed, target, stack_name),
         )
+        self._prefetch_preferred_applications(listings)
         self.changed.emit()
 
     def _fleets_are_current(self, target: Target, stack_name: str) -> bool:
@@ -164,12 +233,16 @@ class ResourceCascade(QObject):
         if not self._fleets_are_current(target, stack_name):
             log.debug("Ignored the fleets of stack %s: the selection changed", stack_name)
             return
+        self._show_fleets(self._listings(target), fleets)
+
+    def _show_fleets(self, listings: CachedListings, fleets: list[Fleet]) -> None:
         if not fleets:
             self.fleets.set_empty("This stack has no fleets")
         else:
             items = [fleet_item(fleet) for fleet in fleets]
             self.fleets.set_items(items, _preferred(items, self.preferred["fleet"]), f"Choose a fleet ({len(items)})")
             self._show_fleet_note()
+            self._prefetch_applications(listings, fleets)
         self.changed.emit()
 
     def _on_fleets_failed(self, target: Target, stack_name: str, error: AppStreamError) -> None:
@@ -193,7 +266,7 @@ class ResourceCascade(QObject):
     # Applications ------------------------------------------------------------------------
 
     def load_applications(self) -> None:
-        """Reload the applications of the selected fleet, or show the idle state when none is selected."""
+        """Show the applications of the selected fleet, or the idle state when none is selected."""
         self._runner.cancel(CHANNEL_APPLICATIONS)
         fleet = self.fleets.selected_value()
         target = self._target()
@@ -201,11 +274,15 @@ class ResourceCascade(QObject):
             self.applications.set_idle("Choose a fleet first")
             self.changed.emit()
             return
+        listings = self._listings(target)
+        cached = listings.cached_applications(fleet)
+        if cached is not None:
+            self._show_applications(cached)
+            return
         self.applications.set_loading("Loading applications…")
-        api = AppStreamAPI(target)
         self._runner.submit(
             CHANNEL_APPLICATIONS,
-            partial(api.list_applications, fleet),
+            partial(listings.applications, fleet),
             partial(self._on_applications_loaded, target, fleet.name),
             partial(self._on_applications_failed, target, fleet.name),
         )
@@ -218,6 +295,9 @@ class ResourceCascade(QObject):
         if not self._applications_are_current(target, fleet_name):
             log.debug("Ignored the applications of fleet %s: the selection changed", fleet_name)
             return
+        self._show_applications(applications)
+
+    def _show_applications(self, applications: list[Application]) -> None:
         items = application_items(applications)
         self.applications.set_items(items, _preferred(items, self.preferred["application"], fallback=CATALOG_KEY))
         if not applications:
@@ -236,6 +316,62 @@ class ResourceCascade(QObject):
             self.preferred["application"] = item.key
             self.preferred_changed.emit()
         self.changed.emit()
+
+    # Prefetching -------------------------------------------------------------------------
+
+    def _prefetch(self, channel: str, function: Callable[[], object], on_result: Callable[[object], None] | None = None) -> None:
+        self._prefetch_channels.add(channel)
+        self._runner.submit_background(channel, function, on_result, partial(_log_prefetch_failure, channel))
+
+    def _cancel_prefetches(self) -> None:
+        """Skip the prefetches of the previous target that have not started yet."""
+        for channel in self._prefetch_channels:
+            self._runner.cancel(channel)
+        self._prefetch_channels.clear()
+
+    def _prefetch_for_target(self, target: Target, listings: CachedListings) -> None:
+        """Start reading every fleet and the preferred stack's fleet names, next to the stack listing."""
+        if not listings.all_fleets_complete():
+            self._prefetch(
+                CHANNEL_PREFETCH_FLEETS, listings.prefetch_all_fleets, partial(self._on_all_fleets_prefetched, target)
+            )
+        stack_name = self.preferred["stack"]
+        if stack_name and listings.cached_fleet_names(stack_name) is None:
+            self._prefetch(CHANNEL_PREFETCH_FLEET_NAMES, partial(listings.fleet_names, stack_name))
+        self._prefetch_preferred_applications(listings)
+
+    def _on_all_fleets_prefetched(self, target: Target, _count: object) -> None:
+        if self._is_current(target):
+            self._prefetch_preferred_applications(self._listings(target))
+
+    def _prefetch_preferred_applications(self, listings: CachedListings) -> None:
+        fleet = listings.cached_fleet(self.preferred["fleet"]) if self.preferred["fleet"] else None
+        if fleet is not None:
+            self._prefetch_applications(listings, [fleet])
+
+    def _prefetch_applications(self, listings: CachedListings, fleets: Sequence[Fleet]) -> None:
+        """Prefetch the applications of each fleet whose image (or Elastic fleet) is not loaded or loading."""
+        started: set[tuple[str, str]] = set()
+        for fleet in fleets[:MAX_PREFETCHED_FLEETS]:
+            source = application_source(fleet)
+            if source in started or listings.applications_loaded_or_pending(fleet):
+                continue
+            started.add(source)
+            self._prefetch(f"{CHANNEL_PREFETCH_APPLICATIONS}:{source[0]}:{source[1]}", partial(listings.applications, fleet))
+
+
+def stack_items(stacks: Sequence[Stack]) -> list[PickerItem]:
+    return [stack_item(stack) for stack in stacks]
+
+
+def _load_stack_items(listings: CachedListings) -> list[PickerItem]:
+    """Load the stacks and build their dropdown entries, on a worker so the GUI thread only inserts them."""
+    return stack_items(listings.stacks())
+
+
+def _log_prefetch_failure(channel: str, error: AppStreamError) -> None:
+    # The list that needs the data requests it again and shows the error, so a log line is enough.
+    log.info("Prefetch %s failed: %s", channel, error.message)
 
 
 def _preferred(items: list[PickerItem], preferred: str, fallback: str | None = None) -> str | None:

@@ -1,8 +1,9 @@
 """A dropdown for a list that loads in the background: stacks, fleets or applications.
 
 `ResourcePicker` is an editable combo box that filters as you type, with an inline message
-and a Retry button beside it. It shows one of five states: idle (waiting for a choice above
-it), loading, ready (items), empty (the list loaded but has nothing) and error.
+and a Retry button beside it, and optionally a Refresh tool button. It shows one of five
+states: idle (waiting for a choice above it), loading, ready (items), empty (the list loaded
+but has nothing) and error.
 """
 
 from __future__ import annotations
@@ -13,7 +14,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from launcher.ui.style import TONE_ERROR, TONE_PLAIN, set_tone
 
@@ -50,6 +63,8 @@ class ResourcePicker(QWidget):
     # Emitted after every edit of the text by the user, also when the selection stays the same.
     text_edited = Signal(str)
     retry_requested = Signal()
+    # Emitted when the user presses the Refresh tool button (see `show_refresh_button`).
+    refresh_requested = Signal()
 
     def __init__(self, name: str, accessible_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,12 +88,23 @@ class ResourcePicker(QWidget):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.combo.setCompleter(completer)
+        # Rows of one height let the list views skip measuring every row, which keeps a keystroke
+        # under 16 ms with 1,000 stacks (benchmarks/large_account.py, see docs/benchmarks.md).
+        for view in (completer.popup(), self.combo.view()):
+            if isinstance(view, QListView):
+                view.setUniformItemSizes(True)
 
         self.retry_button = QPushButton("Retry", self)
         self.retry_button.setObjectName(f"{name}RetryButton")
         self.retry_button.setAccessibleName(f"Retry loading the {accessible_name.lower()} list")
         self.retry_button.setVisible(False)
         self.retry_button.clicked.connect(self.retry_requested)
+
+        self.refresh_button = QToolButton(self)
+        self.refresh_button.setObjectName(f"{name}RefreshButton")
+        self.refresh_button.setAutoRaise(True)
+        self.refresh_button.setVisible(False)
+        self.refresh_button.clicked.connect(self.refresh_requested)
 
         self.message_label = QLabel(self)
         self.message_label.setObjectName(f"{name}MessageLabel")
@@ -90,6 +116,7 @@ class ResourcePicker(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.combo, 1)
         row.addWidget(self.retry_button)
+        row.addWidget(self.refresh_button)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
@@ -101,6 +128,15 @@ class ResourcePicker(QWidget):
         self.combo.lineEdit().editingFinished.connect(self._on_editing_finished)
 
         self.set_idle("")
+
+    def show_refresh_button(self, tooltip: str, accessible_name: str) -> None:
+        """Show the Refresh tool button beside the box. The button stays enabled in every state."""
+        # The text shows only where the style has no reload icon.
+        self.refresh_button.setText("Refresh")
+        self.refresh_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
+        self.refresh_button.setToolTip(tooltip)
+        self.refresh_button.setAccessibleName(accessible_name)
+        self.refresh_button.setVisible(True)
 
     # State -----------------------------------------------------------------------------
 

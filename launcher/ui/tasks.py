@@ -5,12 +5,17 @@ result or with an `AppStreamError`. Every task belongs to a channel, such as "st
 "fleets". A newer task on the same channel supersedes the older one, and `cancel` drops a
 channel's pending result, so a list that the user has moved away from is never shown.
 
+`TaskRunner.submit_background` does the same for prefetches. At most
+MAX_BACKGROUND_TASKS of them run at a time in the whole process, and the others wait in a
+queue, so prefetches always leave worker threads free for the lists the user waits for.
+
 Workers never touch widgets: they only run the callable and emit a queued signal that the
 runner, which lives on the GUI thread, receives.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 import time
@@ -24,9 +29,11 @@ from launcher.appstream.errors import AppStreamError, ErrorKind
 
 log = logging.getLogger(__name__)
 
-# Enough for the lists that load together (regions, stacks, fleets, applications) plus a
-# Generate request, so one slow request never queues the others behind it.
-MAX_WORKER_THREADS = 6
+# Enough for the lists that load together (regions, stacks, fleets, applications), a Generate
+# request and the background prefetches, so one slow request never queues the others behind it.
+MAX_WORKER_THREADS = 8
+# Prefetches that may run at once; MAX_WORKER_THREADS minus this is left for the other tasks.
+MAX_BACKGROUND_TASKS = 3
 
 _pool: QThreadPool | None = None
 
@@ -64,6 +71,44 @@ class _Relay(QObject):
     """
 
     finished = Signal(int, bool, object)
+
+
+class _BackgroundQueue:
+    """Starts background tasks on the pool, at most `limit` at a time, in the order submitted."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._waiting: collections.deque[Callable[[], None]] = collections.deque()
+        self._running = 0
+
+    def start(self, pool: QThreadPool, work: Callable[[], None]) -> None:
+        with self._lock:
+            if self._running >= self.limit:
+                self._waiting.append(work)
+                return
+            self._running += 1
+        pool.start(self._wrap(pool, work))
+
+    def _wrap(self, pool: QThreadPool, work: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                work()
+            finally:
+                self._start_next(pool)
+
+        return run
+
+    def _start_next(self, pool: QThreadPool) -> None:
+        with self._lock:
+            if not self._waiting:
+                self._running -= 1
+                return
+            work = self._waiting.popleft()
+        pool.start(self._wrap(pool, work))
+
+
+_background = _BackgroundQueue(MAX_BACKGROUND_TASKS)
 
 
 class _WorkerCounter:
@@ -111,6 +156,31 @@ class TaskRunner(QObject):
         `submit` on the same channel, `cancel(channel)` or `shutdown()` came first. An
         exception other than AppStreamError is logged and delivered as an AppStreamError.
         """
+        return self._submit(channel, function, on_result, on_error, background=False)
+
+    def submit_background(
+        self,
+        channel: str,
+        function: Callable[[], Any],
+        on_result: Callable[[Any], None] | None = None,
+        on_error: Callable[[AppStreamError], None] | None = None,
+    ) -> int:
+        """Run `function` as a background task, such as a prefetch, and return the task id.
+
+        Channels, callbacks, `cancel` and `shutdown` work as for `submit`, but the task waits in
+        a queue while MAX_BACKGROUND_TASKS others run. A failure without `on_error` is logged.
+        """
+        return self._submit(channel, function, on_result or _ignore_result, on_error, background=True)
+
+    def _submit(
+        self,
+        channel: str,
+        function: Callable[[], Any],
+        on_result: Callable[[Any], None],
+        on_error: Callable[[AppStreamError], None] | None,
+        *,
+        background: bool,
+    ) -> int:
         if self._closed:
             raise RuntimeError("TaskRunner.submit called after shutdown")
 
@@ -128,8 +198,12 @@ class TaskRunner(QObject):
             with worker_counter.condition:
                 worker_counter.active += 1
         relay = self._relay
-        self._pool.start(lambda: _run_task(task, relay, counter))
-        log.debug("Submitted task %d on channel %s", task.task_id, channel)
+        work = lambda: _run_task(task, relay, counter)  # noqa: E731
+        if background:
+            _background.start(self._pool, work)
+        else:
+            self._pool.start(work)
+        log.debug("Submitted %stask %d on channel %s", "background " if background else "", task.task_id, channel)
         return task.task_id
 
     def cancel(self, channel: str) -> None:
@@ -200,6 +274,10 @@ class TaskRunner(QObject):
             task.on_error(payload)  # type: ignore[arg-type]
         else:
             log.warning("Task on channel %s failed: %s", task.channel, getattr(payload, "message", payload))
+
+
+def _ignore_result(_value: object) -> None:
+    pass
 
 
 def _run_task(task: _Task, relay: _Relay, counter: _WorkerCounter) -> None:
