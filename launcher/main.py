@@ -23,12 +23,36 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
 
+    if args.self_test:
+        if args.command is not None:
+            print(f"{PROGRAM}: error: --self-test takes no command, got '{args.command}'. Run {PROGRAM} --self-test alone.", file=sys.stderr)
+            return EXIT_USAGE
+        from launcher.self_test import run_self_test
+
+        return run_self_test()
+
     if args.command is not None:
         from launcher.cli.commands import run
 
         return run(argv)
 
+    if args.endpoint_url is not None:
+        from launcher.cli.commands import validate_endpoint_url
+
+        try:
+            validate_endpoint_url(args.endpoint_url)
+        except UsageError as error:
+            print(f"{PROGRAM}: error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+
+    from launcher.self_test import schedule_window_exit
     from launcher.ui.app import run_window
+
+    try:
+        schedule_window_exit()
+    except ValueError as error:
+        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
 
     return run_window(
         demo=args.demo,
@@ -37,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         region=args.region,
         verbose=args.verbose,
         credentials=args.credentials,
+        no_crash_dialog=args.no_crash_dialog,
     )
 
 

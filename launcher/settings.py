@@ -75,6 +75,8 @@ class Settings:
                 valid = isinstance(value, int) and not isinstance(value, bool)
             else:
                 valid = isinstance(value, type(default))
+            if valid and item.name in _ENTRY_TYPES:
+                value = _valid_entries(item.name, value)
             if valid:
                 setattr(settings, item.name, value)
             else:
@@ -85,6 +87,27 @@ class Settings:
         data = dataclasses.asdict(self)
         data["version"] = SCHEMA_VERSION
         return data
+
+
+# Element types of the container fields: a hand-edited file may put anything inside them.
+_ENTRY_TYPES: dict[str, type] = {
+    "source_regions": str,
+    "saved_credentials": dict,
+    "recent_launches": dict,
+    "endpoint_options": dict,
+}
+
+
+def _valid_entries(name: str, value: dict | list) -> dict | list:
+    """Return the container without entries of the wrong type, logging each one dropped."""
+    expected = _ENTRY_TYPES[name]
+    if isinstance(value, dict):
+        kept = {key: entry for key, entry in value.items() if isinstance(key, str) and isinstance(entry, expected)}
+    else:
+        kept = [entry for entry in value if isinstance(entry, expected)]
+    if len(kept) != len(value):
+        log.warning("Ignoring %d invalid entries of setting %s", len(value) - len(kept), name)
+    return kept
 
 
 class SettingsStore:

@@ -61,3 +61,12 @@ def test_settings_failed_save_keeps_old_file(tmp_path, monkeypatch):
         store.save(Settings(stack="new"))
     monkeypatch.undo()
     assert store.load().stack == "old"
+
+
+def test_settings_drop_mistyped_entries(tmp_path):
+    path = tmp_path / "settings.json"
+    data = {"source_regions": {"default": 5, "profile:lab": "eu-west-1"}, "recent_launches": [1, {"stack": "s"}]}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    loaded = SettingsStore(path).load()
+    assert loaded.source_regions == {"profile:lab": "eu-west-1"}
+    assert loaded.recent_launches == [{"stack": "s"}]

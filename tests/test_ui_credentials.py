@@ -74,3 +74,12 @@ def test_removed_source_falls_back_to_first(qtbot, window):
     window.credential_combo.setCurrentIndex(1)
     window.set_saved_credential_names([])
     assert window.current_source().key == "static:Demo (local emulator)"
+
+
+def test_saved_source_uses_its_region(qtbot, window):
+    repository = CredentialsRepository(SettingsStore(config_dir() / "settings.json"))
+    entry = SavedCredentials(name="tokyo", access_key_id="AKIAIOSFODNN7EXAMPLE", region="ap-northeast-1")
+    repository.save(entry, secret_access_key=SECRET)
+    window.set_saved_credential_names(["tokyo"])
+    window.credential_combo.setCurrentIndex(1)
+    assert window.region_combo.currentText() == "ap-northeast-1"

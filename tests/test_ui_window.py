@@ -17,8 +17,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Slot  # noqa: E402
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence  # noqa: E402
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMessageBox, QWidget  # noqa: E402
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence  # noqa: E402
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLabel, QMessageBox, QWidget  # noqa: E402
 
 from launcher.credentials.sources import list_sources  # noqa: E402
 from launcher.emulator import start_emulator  # noqa: E402
@@ -644,7 +644,6 @@ def test_saving_keeps_fields_written_elsewhere(qtbot, make_window):
     store = SettingsStore(config_dir() / "settings.json")
     written_elsewhere = store.load()
     written_elsewhere.saved_credentials = {"ops": {"access_key_id": "AKIAOPS0000000000000"}}
-    written_elsewhere.clipboard_clear_seconds = 30
     store.save(written_elsewhere)
 
     window.save_settings()
@@ -652,7 +651,26 @@ def test_saving_keeps_fields_written_elsewhere(qtbot, make_window):
     stored = store.load()
     assert stored.user_id == "window-user"
     assert stored.saved_credentials == {"ops": {"access_key_id": "AKIAOPS0000000000000"}}
-    assert stored.clipboard_clear_seconds == 30
+
+
+def test_clipboard_clear_delay_is_saved(qtbot, make_window):
+    window = make_window()
+    window.result_panel.clipboard_clear_seconds = 30
+    window.result_panel.clipboard_clear_changed.emit(30)
+
+    window.save_settings()
+
+    assert SettingsStore(config_dir() / "settings.json").load().clipboard_clear_seconds == 30
+
+
+def test_help_about_opens_about_dialog(qtbot, make_window):
+    window = make_window()
+    window.findChild(QAction, "aboutAction").trigger()
+    dialog = window.findChild(QDialog, "aboutDialog")
+    assert dialog is not None
+    assert dialog.isVisible()
+    dialog.tasks.shutdown(5000)
+    dialog.close()
 
 
 def test_corrupt_settings_file_warns(qtbot, make_window):
@@ -894,3 +912,15 @@ def test_run_window_exits_without_waiting_for_requests(tmp_path):
     assert result.returncode == 0, result.stderr
     # The slowed DescribeStacks would hold a worker for 30 s; the exit waits about 1 s.
     assert elapsed < 15, f"exit took {elapsed:.1f} s"
+
+
+def test_changed_choice_marks_url_stale(qtbot, make_window):
+    window = make_window()
+    choose(qtbot, window, "office-hq", "office-always-on")
+    type_into(qtbot, window.user_id_edit, "first-user")
+    generate_and_wait(qtbot, window)
+
+    type_into(qtbot, window.user_id_edit, "x")
+
+    assert "generated for stack office-hq" in window.status_label.text()
+    assert window.status_label.property("tone") == "warning"

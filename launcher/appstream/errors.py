@@ -209,7 +209,9 @@ def _translate_client_error(error, operation: str, where: str, target: str) -> A
         message = f"Not found{where}{subject}.{aws_detail} Check the name and that the right region is selected."
         return AppStreamError(message, ErrorKind.NOT_FOUND, code=code)
     if code == "ResourceNotAvailableException":
-        message = f"Not available{subject}.{aws_detail} Start the fleet and wait until its state is RUNNING."
+        message = f"Not available{subject}.{aws_detail}"
+        if "RUNNING" not in aws_message:
+            message += " Start the fleet and wait until its state is RUNNING."
         return AppStreamError(message, ErrorKind.NOT_AVAILABLE, code=code)
     if code == "OperationNotPermittedException":
         return AppStreamError(f"Operation not permitted{subject}.{aws_detail}", ErrorKind.NOT_PERMITTED, code=code)

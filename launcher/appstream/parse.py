@@ -12,7 +12,7 @@ def _required(item: dict[str, Any], key: str, what: str) -> str:
     value = item.get(key)
     if not isinstance(value, str) or not value:
         raise AppStreamError(
-            f"The endpoint returned a {what} without {key}. Check the endpoint URL; a real AppStream endpoint always sends it.",
+            f"The endpoint returned {what} without {key}. Check the endpoint URL; a real AppStream endpoint always sends it.",
             ErrorKind.INVALID_RESPONSE,
         )
     return value
@@ -24,7 +24,7 @@ def stack_from_api(item: dict[str, Any]) -> Stack:
         for entry in item.get("AccessEndpoints") or ()
     )
     return Stack(
-        name=_required(item, "Name", "stack"),
+        name=_required(item, "Name", "a stack"),
         display_name=item.get("DisplayName") or "",
         description=item.get("Description") or "",
         arn=item.get("Arn") or "",
@@ -43,7 +43,7 @@ def fleet_from_api(item: dict[str, Any]) -> Fleet:
             available=int(status.get("Available") or 0),
         )
     return Fleet(
-        name=_required(item, "Name", "fleet"),
+        name=_required(item, "Name", "a fleet"),
         state=item.get("State") or "UNKNOWN",
         fleet_type=item.get("FleetType") or "ON_DEMAND",
         stream_view=item.get("StreamView") or "APP",
@@ -58,7 +58,7 @@ def fleet_from_api(item: dict[str, Any]) -> Fleet:
 
 def application_from_api(item: dict[str, Any]) -> Application:
     return Application(
-        name=_required(item, "Name", "application"),
+        name=_required(item, "Name", "an application"),
         display_name=item.get("DisplayName") or "",
         enabled=item.get("Enabled", True) is not False,
     )

@@ -59,10 +59,11 @@ def validate_validity(value: object) -> int:
         raise ValidationError("validity", f"Validity {value!r} is not a number of seconds. Use 1 to {VALIDITY_MAX_SECONDS}.")
     if isinstance(value, str):
         text = value.strip()
-        if not text.isascii() or not text.isdigit():
+        # More than 7 digits is out of range anyway, and int() rejects over 4300 digits.
+        if not text.isascii() or not text.isdigit() or len(text) > 7:
             raise ValidationError(
                 "validity",
-                f"Validity {_shorten(value)!r} is not a whole number of seconds. Use 1 to {VALIDITY_MAX_SECONDS} (7 days).",
+                f"Validity {_shorten(value)!r} is not a whole number of seconds from 1 to {VALIDITY_MAX_SECONDS} (7 days).",
             )
         value = int(text)
     if not isinstance(value, int):

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import webbrowser
 from urllib.parse import urlsplit
 
 from launcher.appstream.errors import AppStreamError, ErrorKind
 from launcher.appstream.models import StreamingRequest
+from launcher.appstream.validation import validate_resource_name
 from launcher.cli import output
-from launcher.cli.parser import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, PROGRAM, UsageError, build_parser
+from launcher.cli.parser import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, PROGRAM, UsageError, build_parser, printable_line
 from launcher.credentials.sources import (
     DEFAULT_SOURCE,
     KIND_PROFILE,
@@ -30,8 +32,13 @@ log = logging.getLogger(__name__)
 
 def validate_endpoint_url(value: str) -> str:
     """Return the endpoint URL if it is an absolute http(s) URL, else raise UsageError naming it."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        # Reading the port raises ValueError for a port that is not a number from 0 to 65535.
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:
+        valid = False
+    if not valid:
         raise UsageError(
             f"--endpoint-url {value!r} is not a valid URL. Use an absolute http or https URL, such as http://127.0.0.1:8765"
         )
@@ -47,13 +54,15 @@ def resolve_target(args: argparse.Namespace):
         raise UsageError("--credentials and --profile both select credentials. Pass only one of them.")
     if saved_name:
         source = CredentialSource(KIND_SAVED, saved_name)
-        region = args.region or environment_region() or _saved_region(saved_name) or default_region(DEFAULT_SOURCE)
+        # Looked up first, so an unknown name is a usage error (status 2) whatever the region.
+        saved_region = _saved_region(saved_name)
+        region = args.region or environment_region() or saved_region or default_region(DEFAULT_SOURCE)
     else:
         source = CredentialSource(KIND_PROFILE, args.profile) if args.profile else DEFAULT_SOURCE
         region = args.region or default_region(source)
     if not region:
         raise UsageError("No AWS region is set. Pass --region (such as --region us-east-1) or set AWS_REGION")
-    endpoint_url = validate_endpoint_url(args.endpoint_url) if args.endpoint_url else None
+    endpoint_url = validate_endpoint_url(args.endpoint_url) if args.endpoint_url is not None else None
     return Target(source=source, region=region, endpoint_url=endpoint_url)
 
 
@@ -104,6 +113,9 @@ def _command_fleets(api, args) -> int:
 
 
 def _command_applications(api, args) -> int:
+    # Both names are checked before the first request, so a malformed fleet name exits with 2.
+    validate_resource_name("stack", args.stack)
+    validate_resource_name("fleet", args.fleet)
     fleets = api.list_fleets(args.stack)
     fleet = next((item for item in fleets if item.name == args.fleet), None)
     if fleet is None:
@@ -142,7 +154,7 @@ _COMMANDS = {
 
 
 def _fail(message: str, status: int) -> int:
-    print(f"{PROGRAM}: error: {message}", file=sys.stderr)
+    print(f"{PROGRAM}: error: {printable_line(message)}", file=sys.stderr)
     return status
 
 
@@ -152,6 +164,13 @@ def run(argv: list[str]) -> int:
         args = build_parser().parse_args(argv)
     except UsageError as error:
         return _fail(str(error), EXIT_USAGE)
+
+    if getattr(args, "demo", False):
+        return _fail(
+            f"--demo opens the window and takes no command. For commands against the emulator, run "
+            f"'{PROGRAM} emulator' and pass the --endpoint-url it prints.",
+            EXIT_USAGE,
+        )
 
     from launcher.logs import setup_logging
 
@@ -175,3 +194,17 @@ def run(argv: list[str]) -> int:
         return _fail(error.message, EXIT_USAGE if error.is_usage_error else EXIT_FAILURE)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+    except BrokenPipeError:
+        # The reader of standard output went away (as in "| head"); Python would report the
+        # pipe again when it flushes stdout at exit, so stdout now points to the null device.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - the command line prints one line, never a traceback
+        from launcher.logs import redact
+
+        log.debug("Unexpected error in command %s", args.command, exc_info=True)
+        return _fail(
+            redact(f"unexpected error: {type(error).__name__}: {error}. Run the command again with --verbose to log the details."),
+            EXIT_FAILURE,
+        )

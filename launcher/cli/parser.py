@@ -17,11 +17,20 @@ class UsageError(Exception):
     """Invalid command line; the message names the value and the fix."""
 
 
+def printable_line(text: str) -> str:
+    """Return `text` as one printable line: newlines, control and format characters and lone surrogates become escapes.
+
+    Error messages can quote argv, which may contain terminal escape sequences, NUL bytes or
+    surrogates that no encoding can write.
+    """
+    return "".join(character if character.isprintable() else repr(character)[1:-1] for character in text)
+
+
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser that raises UsageError, so the caller prints one line and exits with 2."""
 
     def error(self, message: str):  # type: ignore[override]
-        raise UsageError(f"{message}. Run '{self.prog} --help' for usage.")
+        raise UsageError(printable_line(f"{message}. Run '{self.prog} --help' for usage."))
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, in_subcommand: bool) -> None:
@@ -66,6 +75,18 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"{PROGRAM} {__version__}")
     parser.add_argument("--demo", action="store_true", help="open the window against the built-in emulator, with no AWS account")
+    parser.add_argument(
+        "--no-crash-dialog",
+        action="store_true",
+        help="on an unexpected error, only write the log instead of showing a dialog, for unattended runs "
+        "(also APPSTREAM_LAUNCHER_NO_CRASH_DIALOG=1)",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check imports, data files, the OS keyring, Qt and an emulator round trip without a window, "
+        "print PASS or FAIL for each, and exit with 0 only if all pass",
+    )
     _add_global_options(parser, in_subcommand=False)
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)

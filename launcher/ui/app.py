@@ -16,8 +16,10 @@ from launcher import __version__
 from launcher.credentials.repository import CredentialsRepository, set_active_repository
 from launcher.credentials.secret_store import SecretStore
 from launcher.credentials.sources import KIND_PROFILE, KIND_SAVED, KIND_STATIC, CredentialSource, StaticCredentials, list_sources
-from launcher.logs import setup_logging
+from launcher.crash import crash_dialog_disabled, install_exception_hook
+from launcher.logs import log_file_path, setup_logging
 from launcher.settings import SettingsStore, config_dir
+from launcher.ui.crash_dialog import CrashDialogPresenter
 from launcher.ui.mfa_dialog import GuiMfaCodeProvider
 from launcher.ui.main_window import APP_TITLE, MainWindow, load_app_icon
 from launcher.ui.style import TONE_WARNING
@@ -85,6 +87,7 @@ def run_window(
     region: str | None,
     verbose: bool,
     credentials: str | None = None,
+    no_crash_dialog: bool = False,
 ) -> int:
     """Show the launcher window until it is closed and return the exit code.
 
@@ -93,9 +96,18 @@ def run_window(
     credentials by name at start. If requests are still running EXIT_WAIT_MS after the
     window closed, the process ends at once with os._exit(code), because pool threads that are
     still inside a network call cannot be abandoned safely at interpreter shutdown.
+
+    The log goes to stderr and to the rotating log file. An unexpected exception, also one
+    raised inside a Qt slot, is logged and shown in a crash dialog while the window keeps
+    running. `no_crash_dialog` or APPSTREAM_LAUNCHER_NO_CRASH_DIALOG=1 leaves out the dialog.
     """
-    setup_logging(verbose)
+    setup_logging(verbose, log_file=True)
     app = application()
+    presenter = None
+    if not crash_dialog_disabled(no_crash_dialog):
+        presenter = CrashDialogPresenter(str(log_file_path()), app)
+    exception_hook = install_exception_hook(presenter.show_report if presenter is not None else None)
+    log.info("AppStream Launcher %s started; log file %s", __version__, log_file_path())
 
     emulator = None
     if demo:
@@ -139,6 +151,7 @@ def run_window(
         if emulator is not None:
             emulator.stop()
             set_active_repository(None)
+        exception_hook.uninstall()
 
     if not all_done:
         log.info("Exiting without waiting for requests that are still running")

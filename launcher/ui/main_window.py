@@ -1,15 +1,23 @@
-"""The main window: pick credentials, region, stack, fleet, application and user, then generate a URL."""
+"""The main window: pick credentials, region, stack, fleet, application and user, then generate a URL.
+
+Besides the form, the window starts stopped fleets and follows the session that an opened URL
+starts (the Sessions tab). It opens URLs in the AppStream client or shows them as a QR code,
+keeps endpoint options per credential source, and lists recent launches for a quick relaunch.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShortcut
+from functools import partial
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -18,25 +26,35 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSizePolicy,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from launcher import __version__
-from launcher.appstream.api import AppStreamAPI
+from launcher.appstream.api import AppStreamAPI, redact_url
 from launcher.appstream.clients import Target
+from launcher.appstream.endpoints import EndpointOptions, apply_streaming_domain, options_for_source, store_options
 from launcher.appstream.errors import AppStreamError
-from launcher.appstream.models import Fleet, StreamingRequest, StreamingURL
+from launcher.appstream.models import Fleet, Stack, StreamingRequest, StreamingURL
+from launcher.appstream.native_client import client_link
+from launcher.appstream.recent import RecentLaunch, load_recent_launches, remember_launch
 from launcher.appstream.regions import COMMON_REGIONS, FALLBACK_REGION, appstream_regions
 from launcher.appstream.validation import check_streaming_request
-from launcher.credentials.sources import KIND_SAVED, KIND_STATIC, CredentialSource, default_region
+from launcher.credentials.sources import KIND_SAVED, KIND_STATIC, CredentialSource, default_region, environment_region
 from launcher.settings import SettingsStore
 from launcher.ui.cascade import ResourceCascade
+from launcher.ui.endpoint_dialog import EndpointOptionsDialog
+from launcher.ui.fleet_readiness import FleetReadinessPanel
 from launcher.ui.form import add_row, form_layout, message_label, show_message, stacked
 from launcher.ui.items import CATALOG_KEY
 from launcher.ui.picker import PickerState, ResourcePicker
+from launcher.ui.qr_dialog import QRCodeDialog
+from launcher.ui.recent_menu import RecentLaunchesMenu, launch_text
 from launcher.ui.region_input import RegionCombo, region_problem
+from launcher.ui.relaunch import RestoreStep, restore_progress
 from launcher.ui.result_panel import ResultPanel
+from launcher.ui.sessions_view import SessionsView, WatchScope
 from launcher.ui.style import (
     TONE_ERROR,
     TONE_INFO,
@@ -48,6 +66,7 @@ from launcher.ui.style import (
     set_tone,
 )
 from launcher.ui.tasks import TaskRunner
+from launcher.ui.user_id_tools import UserIdTools
 from launcher.ui.validity import ValidityPicker
 
 log = logging.getLogger(__name__)
@@ -55,6 +74,7 @@ log = logging.getLogger(__name__)
 APP_TITLE = "AppStream Launcher"
 CHANNEL_REGIONS = "regions"
 CHANNEL_GENERATE = "generate"
+CHANNEL_FIPS_REGIONS = "fips-regions"
 # Settings are written this long after the last change, so typing does not write on every key.
 SETTINGS_SAVE_DELAY_MS = 500
 # The Settings fields this window replaces on save. It merges source_regions and leaves every other field as stored.
@@ -67,6 +87,10 @@ WINDOW_SETTINGS = (
     "user_id",
     "validity_seconds",
     "open_after_generate",
+    "recent_launches",
+    "endpoint_options",
+    "relaunch_generates",
+    "clipboard_clear_seconds",
 )
 # Fields in the order the form shows them. The hint next to Generate names the first problem in this order.
 FIELD_ORDER = ("region", "stack", "fleet", "application", "user_id", "validity", "session_context")
@@ -109,6 +133,16 @@ class MainWindow(QMainWindow):
         self._generating = False
         self._user_id_edited = False
         self._closing = False
+        self._result_stale = False
+        # Endpoint options per credential source key, as stored in Settings.endpoint_options.
+        self._endpoint_options: dict[str, dict] = dict(self._settings.endpoint_options)
+        self._recent_launches: list[RecentLaunch] = load_recent_launches(self._settings.recent_launches)
+        # A recent launch being restored, and whether to generate once its choices are selected.
+        self._pending_launch: tuple[RecentLaunch, bool] | None = None
+        # The target and request of the URL shown in the result panel, for the session watch.
+        self._generated: tuple[Target, StreamingRequest] | None = None
+        self._fips_regions: frozenset[str] | None = None
+        self._endpoint_dialog: EndpointOptionsDialog | None = None
 
         self.tasks = TaskRunner(self)
         self._save_timer = QTimer(self)
@@ -164,6 +198,15 @@ class MainWindow(QMainWindow):
         self.user_id_edit.setPlaceholderText("2 to 32 characters, such as test-user")
         self.user_id_edit.setMaxLength(256)
         self.user_id_message_label = message_label("userIdMessageLabel", self)
+        self.user_id_tools = UserIdTools(self.user_id_edit, self)
+        self.derive_user_id_button = self.user_id_tools.derive_button
+        self.new_user_id_button = self.user_id_tools.new_button
+
+        self.access_endpoint_label = message_label("accessEndpointLabel", self)
+        set_tone(self.access_endpoint_label, TONE_WARNING)
+        self.fleet_readiness = FleetReadinessPanel(self.tasks, self)
+        self.readiness_label = self.fleet_readiness.label
+        self.start_fleet_button = self.fleet_readiness.start_button
 
         self.validity_picker = ValidityPicker(self)
 
@@ -191,6 +234,26 @@ class MainWindow(QMainWindow):
         self.copy_button = self.result_panel.copy_button
         self.open_button = self.result_panel.open_button
 
+        self.open_in_client_button = QPushButton("Open &in AppStream client", self)
+        self.open_in_client_button.setObjectName("openInClientButton")
+        self.open_in_client_button.setAccessibleName("Open the streaming URL in the AppStream client")
+        self.open_in_client_button.setToolTip(
+            "Open the URL in the installed AppStream client (an amazonappstream: link); "
+            "without the client it opens in the browser"
+        )
+        self.qr_button = QPushButton("&QR code…", self)
+        self.qr_button.setObjectName("qrButton")
+        self.qr_button.setAccessibleName("Show the streaming URL as a QR code")
+        self.qr_button.setToolTip("Show the URL as a QR code, to open it on a tablet or phone")
+        self.session_summary_label = QLabel(self)
+        self.session_summary_label.setObjectName("sessionSummaryLabel")
+        self.session_summary_label.setAccessibleName("Session of the opened streaming URL")
+        self.session_summary_label.setWordWrap(True)
+
+        self.sessions_view = SessionsView(self.tasks, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("mainTabs")
+
         self.status_label = QLabel(self)
         self.status_label.setObjectName("statusLabel")
         self.status_label.setAccessibleName("Status")
@@ -210,10 +273,10 @@ class MainWindow(QMainWindow):
 
         session = QGroupBox("Streaming session", self)
         session_form = form_layout(session)
-        add_row(session_form, "&Stack:", self.stack_picker, self.stack_picker.combo)
-        add_row(session_form, "Fl&eet:", self.fleet_picker, self.fleet_picker.combo)
+        add_row(session_form, "&Stack:", stacked(self.stack_picker, self.access_endpoint_label), self.stack_picker.combo)
+        add_row(session_form, "Fl&eet:", stacked(self.fleet_picker, self.fleet_readiness), self.fleet_picker.combo)
         add_row(session_form, "&Application:", self.application_picker, self.application_picker.combo)
-        add_row(session_form, "&User ID:", stacked(self.user_id_edit, self.user_id_message_label), self.user_id_edit)
+        add_row(session_form, "&User ID:", stacked(self.user_id_tools, self.user_id_message_label), self.user_id_edit)
         add_row(session_form, "&Validity:", self.validity_picker, self.validity_picker.combo)
         add_row(
             session_form,
@@ -227,17 +290,41 @@ class MainWindow(QMainWindow):
         actions.addWidget(self.generate_button)
         actions.addWidget(self.generate_hint_label, 1)
 
+        self._add_result_actions()
+
+        launch_page = QWidget(self.tabs)
+        launch_page.setObjectName("launchPage")
+        launch_layout = QVBoxLayout(launch_page)
+        launch_layout.addWidget(account)
+        launch_layout.addWidget(session)
+        launch_layout.addLayout(actions)
+        launch_layout.addWidget(self.result_panel)
+        launch_layout.addStretch(1)
+        self.tabs.addTab(launch_page, "Launch")
+        self.tabs.addTab(self.sessions_view, "Sessions")
+        self.tabs.setTabToolTip(1, "The sessions of the last opened streaming URL")
+
         central = QWidget(self)
         layout = QVBoxLayout(central)
-        layout.addWidget(account)
-        layout.addWidget(session)
-        layout.addLayout(actions)
-        layout.addWidget(self.result_panel)
+        layout.addWidget(self.tabs)
         layout.addWidget(self.status_label)
         layout.addStretch(1)
         self.setCentralWidget(central)
         self.setMinimumWidth(560)
         self.resize(800, self.sizeHint().height())
+
+    def _add_result_actions(self) -> None:
+        """Add the client, QR code and session summary row to the bottom of the result panel."""
+        row = QHBoxLayout()
+        row.addWidget(self.session_summary_label, 1)
+        row.addWidget(self.open_in_client_button)
+        row.addWidget(self.qr_button)
+        grid = self.result_panel.layout()
+        if isinstance(grid, QGridLayout):
+            grid.addLayout(row, grid.rowCount(), 1)
+        else:
+            # NOTE: ResultPanel used a QGridLayout when this was written. Any other layout gets the row appended.
+            grid.addItem(row)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -252,6 +339,13 @@ class MainWindow(QMainWindow):
         self.credentials_action.setObjectName("credentialsAction")
         self.credentials_action.triggered.connect(self.open_credentials_dialog)
         file_menu.addAction(self.credentials_action)
+        self.endpoint_options_action = QAction("&Endpoint options…", self)
+        self.endpoint_options_action.setObjectName("endpointOptionsAction")
+        self.endpoint_options_action.setToolTip("FIPS endpoints and a custom streaming domain for the current credential source")
+        self.endpoint_options_action.triggered.connect(self.open_endpoint_options)
+        file_menu.addAction(self.endpoint_options_action)
+        self.recent_menu = RecentLaunchesMenu(self)
+        file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setObjectName("quitAction")
@@ -279,9 +373,13 @@ class MainWindow(QMainWindow):
             self.stack_picker.retry_button,
             self.fleet_picker.combo,
             self.fleet_picker.retry_button,
+            self.start_fleet_button,
+            self.fleet_readiness.cancel_button,
             self.application_picker.combo,
             self.application_picker.retry_button,
             self.user_id_edit,
+            self.derive_user_id_button,
+            self.new_user_id_button,
             self.validity_picker.combo,
             self.validity_picker.spin,
             self.session_context_edit,
@@ -290,6 +388,8 @@ class MainWindow(QMainWindow):
             self.url_edit,
             self.copy_button,
             self.open_button,
+            self.open_in_client_button,
+            self.qr_button,
         ]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
@@ -301,9 +401,11 @@ class MainWindow(QMainWindow):
         self.region_combo.lineEdit().editingFinished.connect(lambda: self._commit_region(self.region_combo.currentText()))
 
         self.cascade.changed.connect(self._revalidate)
+        self.cascade.changed.connect(self._on_lists_changed)
         for picker in (self.stack_picker, self.fleet_picker, self.application_picker):
             picker.text_edited.connect(self._revalidate)
         self.cascade.preferred_changed.connect(self._schedule_save)
+        self.cascade.preferred_changed.connect(self._cancel_pending_launch)
         self.user_id_edit.textChanged.connect(self._on_user_id_edited)
         self.validity_picker.changed.connect(self._on_input_changed)
         self.session_context_edit.textChanged.connect(self._revalidate)
@@ -311,6 +413,22 @@ class MainWindow(QMainWindow):
         self.generate_button.clicked.connect(self.generate)
         self.manage_credentials_button.clicked.connect(self.open_credentials_dialog)
         self.result_panel.status_message.connect(self.set_status)
+        self.result_panel.clipboard_clear_changed.connect(self._schedule_save)
+
+        self.fleet_readiness.status_message.connect(self.set_status)
+        self.fleet_readiness.fleet_running.connect(self._on_fleet_running)
+        self.user_id_tools.status_message.connect(self.set_status)
+        self.sessions_view.status_message.connect(self.set_status)
+        self.sessions_view.summary_changed.connect(self._show_session_summary)
+        # Connected after ResultPanel's own slot, so the URL has been handed to the browser by then.
+        self.open_button.clicked.connect(self._on_opened_in_browser)
+        self.open_in_client_button.clicked.connect(self.open_in_client)
+        self.qr_button.clicked.connect(self.show_qr_code)
+        # The client and QR code buttons follow Open in browser, which ResultPanel disables on expiry.
+        self.open_button.installEventFilter(self)
+        self.recent_menu.launch_chosen.connect(self.restore_launch)
+        self.recent_menu.generate_toggled.connect(self._schedule_save)
+        self.recent_menu.clear_requested.connect(self.clear_recent_launches)
 
     def _restore_settings(self, source_key: str | None, region: str | None) -> None:
         settings = self._settings
@@ -334,6 +452,9 @@ class MainWindow(QMainWindow):
         self.open_after_check.setChecked(settings.open_after_generate)
         self.result_panel.clipboard_clear_seconds = max(settings.clipboard_clear_seconds, 0)
         self.cascade.set_preferred(settings.stack, settings.fleet, settings.application)
+        self.recent_menu.generate_action.setChecked(settings.relaunch_generates)
+        self._show_recent_launches()
+        self._sync_result_buttons()
 
     # Credential sources --------------------------------------------------------------------
 
@@ -379,15 +500,26 @@ class MainWindow(QMainWindow):
         """Return where requests go now, or None while no valid region is set."""
         if not self._region:
             return None
-        return Target(self.current_source(), self._region, self._endpoint_url)
+        source = self.current_source()
+        return Target(source, self._region, self._endpoint_url, use_fips=self.endpoint_options(source).use_fips)
 
-    @staticmethod
-    def _default_region(source: CredentialSource) -> str:
+    def endpoint_options(self, source: CredentialSource | None = None) -> EndpointOptions:
+        """Return the endpoint options of `source` (by default the current credential source)."""
+        return options_for_source(self._endpoint_options, (source or self.current_source()).key)
+
+    def _default_region(self, source: CredentialSource) -> str:
         if source.kind == KIND_STATIC:
             return FALLBACK_REGION
+        if source.kind == KIND_SAVED:
+            entry = self._store.load().saved_credentials.get(source.name, {})
+            saved_region = entry.get("region") if isinstance(entry, dict) else None
+            # The same order as the command line: AWS_REGION, then the entry's own region.
+            if isinstance(saved_region, str) and saved_region:
+                return environment_region() or saved_region
         return default_region(source) or FALLBACK_REGION
 
     def _on_source_changed(self, _index: int) -> None:
+        self._cancel_pending_launch()
         source = self.current_source()
         region = self._settings.source_regions.get(source.key) or self._default_region(source)
         self.region_combo.set_region(region)
@@ -408,6 +540,7 @@ class MainWindow(QMainWindow):
         if region_problem(text) is not None or text == self._region:
             self._revalidate()
             return
+        self._cancel_pending_launch()
         self._region = text
         self._remember_region()
         self._schedule_save()
@@ -480,6 +613,7 @@ class MainWindow(QMainWindow):
     def _revalidate(self) -> None:
         if self._closing:
             return
+        self._check_result_matches_choices()
         problems = self.problems()
 
         set_invalid(self.region_combo, problems.get("region"))
@@ -538,8 +672,9 @@ class MainWindow(QMainWindow):
         box.setText(f"Fleet {fleet.name} is {fleet.state}.")
         box.setInformativeText(
             "A streaming URL starts a session only while its fleet is RUNNING. AppStream may reject "
-            "the request, or the session may fail to start. Start the fleet in the AppStream console "
-            "and wait until its state is RUNNING.\n\nGenerate the URL anyway?"
+            "the request, or the session may fail to start. Start the fleet (Start fleet below the "
+            "fleet list, or the AppStream console) and wait until its state is RUNNING.\n\n"
+            "Generate the URL anyway?"
         )
         generate_button = box.addButton("Generate anyway", QMessageBox.ButtonRole.AcceptRole)
         cancel_button = box.addButton(QMessageBox.StandardButton.Cancel)
@@ -565,29 +700,281 @@ class MainWindow(QMainWindow):
         self.set_status(f"Generating a streaming URL for user {request.user_id}…", TONE_INFO)
         self._revalidate()
         api = AppStreamAPI(target)
+        domain = self.endpoint_options(target.source).streaming_domain
         log.info("Generating a streaming URL for user %s on %s/%s", request.user_id, request.stack_name, request.fleet_name)
         self.tasks.submit(
             CHANNEL_GENERATE,
-            lambda: api.create_streaming_url(request),
-            lambda result: self._on_generated(request, result),
+            lambda: apply_streaming_domain(api.create_streaming_url(request), domain),
+            partial(self._on_generated, target, request, domain),
             self._on_generate_failed,
         )
 
-    def _on_generated(self, request: StreamingRequest, result: StreamingURL) -> None:
+    def _on_generated(self, target: Target, request: StreamingRequest, domain: str, result: StreamingURL) -> None:
         self._generating = False
+        self._generated = (target, request)
+        self._result_stale = False
         self.result_panel.show_result(result)
+        self._sync_result_buttons()
         description = f"stack {request.stack_name}, fleet {request.fleet_name}"
         if request.application_id:
             description += f", application {request.application_id}"
+        if domain:
+            description += f", host {domain}"
         self.set_status(f"Streaming URL generated for user {request.user_id} ({description}).", TONE_SUCCESS)
+        self._remember_launch(target, request)
         self._revalidate()
-        if self.open_after_check.isChecked():
-            self.result_panel.open_url()
+        if self.open_after_check.isChecked() and self.result_panel.open_url():
+            self._watch_sessions()
+
+    def _check_result_matches_choices(self) -> None:
+        """Warn once when the shown URL no longer matches the chosen source, stack, fleet or user."""
+        generated = getattr(self, "_generated", None)
+        if generated is None or self.result_panel.result is None:
+            return
+        try:
+            current = (self.target(), self.build_request())
+        except Exception:  # noqa: BLE001 - an incomplete form simply does not match
+            current = None
+        stale = current != generated
+        if stale and not self._result_stale:
+            _target, request = generated
+            self.set_status(
+                f"The URL shown was generated for stack {request.stack_name}, fleet {request.fleet_name}, "
+                f"user {request.user_id}. Generate again for the current choices.",
+                TONE_WARNING,
+            )
+        self._result_stale = stale
 
     def _on_generate_failed(self, error: AppStreamError) -> None:
         self._generating = False
         self.set_status(error.message, TONE_ERROR)
         self._revalidate()
+
+    # Stack and fleet notes ---------------------------------------------------------------
+
+    def _on_lists_changed(self) -> None:
+        if self._closing:
+            return
+        self._show_access_endpoint_note()
+        fleet = self.fleet_picker.selected_value()
+        self.fleet_readiness.show_fleet(fleet if isinstance(fleet, Fleet) else None, self.target())
+        self._continue_pending_launch()
+
+    def _show_access_endpoint_note(self) -> None:
+        stack = self.stack_picker.selected_value()
+        note = None
+        if isinstance(stack, Stack) and stack.access_endpoints:
+            endpoints = ", ".join(
+                f"{endpoint.vpce_id} ({endpoint.endpoint_type})" if endpoint.vpce_id else endpoint.endpoint_type
+                for endpoint in stack.access_endpoints
+            )
+            note = (
+                f"⚠ Stack {stack.name} streams only through the interface VPC endpoint {endpoints}. Its URLs work "
+                "only from networks that reach that endpoint, not from the internet."
+            )
+        show_message(self.access_endpoint_label, note)
+
+    def _on_fleet_running(self, fleet_name: str) -> None:
+        """Reload the lists after a start, so the fleet list, its note and Generate see the RUNNING state."""
+        if self.fleet_picker.selected_key() == fleet_name:
+            self.refresh()
+
+    # Opening the URL and its session -------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.open_button and event.type() == QEvent.Type.EnabledChange:
+            self._sync_result_buttons()
+        return super().eventFilter(watched, event)
+
+    def _sync_result_buttons(self) -> None:
+        usable = self.open_button.isEnabled() and self.result_panel.result is not None
+        self.open_in_client_button.setEnabled(usable)
+        self.qr_button.setEnabled(usable)
+
+    def _usable_result(self) -> StreamingURL | None:
+        """Return the shown URL while it can still start a session, else show why in the status line and return None."""
+        result = self.result_panel.result
+        if result is None:
+            return None
+        if self.result_panel.is_expired():
+            self.set_status("This streaming URL has expired. Generate a new one.", TONE_WARNING)
+            return None
+        return result
+
+    def _on_opened_in_browser(self) -> None:
+        if self.result_panel.result is not None and not self.result_panel.is_expired():
+            self._watch_sessions()
+
+    def open_in_client(self) -> None:
+        """Open the URL in the AppStream client, or in the browser when no application handles the link."""
+        result = self._usable_result()
+        if result is None:
+            return
+        link = client_link(result.url)
+        log.info("Opening streaming URL %s in the AppStream client", redact_url(result.url))
+        if QDesktopServices.openUrl(QUrl.fromEncoded(link.encode("ascii"), QUrl.ParsingMode.StrictMode)):
+            self.set_status("Streaming URL handed to the AppStream client.", TONE_INFO)
+        else:
+            # NOTE: on Linux, xdg-open may report success for a scheme that nothing handles,
+            # so this fallback runs only where the desktop reports the failure.
+            log.info("No application handles amazonappstream: links; opening streaming URL %s in the browser", redact_url(result.url))
+            if not self.result_panel.open_url():
+                return
+            self.set_status(
+                "The AppStream client is not installed or does not handle amazonappstream: links, "
+                "so the streaming URL opened in the web browser.",
+                TONE_WARNING,
+            )
+        self._watch_sessions()
+
+    def show_qr_code(self) -> None:
+        """Show the URL as a QR code in a dialog."""
+        result = self._usable_result()
+        if result is None or self._generated is None:
+            return
+        dialog = QRCodeDialog(result, self._generated[1].user_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        log.info("Showing streaming URL %s as a QR code", redact_url(result.url))
+        self._watch_sessions()
+
+    def _watch_sessions(self) -> None:
+        """Follow the sessions of the user, stack and fleet of the URL just handed out."""
+        result = self.result_panel.result
+        if self._generated is None or result is None or self._closing:
+            return
+        target, request = self._generated
+        self.sessions_view.watch(WatchScope(target, request.stack_name, request.fleet_name, request.user_id, result.expires))
+
+    def _show_session_summary(self, text: str, tone: str) -> None:
+        self.session_summary_label.setText(text)
+        set_tone(self.session_summary_label, tone)
+        live = sum(1 for session in self.sessions_view.sessions if session.is_live)
+        self.tabs.setTabText(self.tabs.indexOf(self.sessions_view), f"Sessions ({live})" if live else "Sessions")
+
+    # Endpoint options ----------------------------------------------------------------------
+
+    def open_endpoint_options(self) -> None:
+        """Open the Endpoint options dialog for the current credential source."""
+        source = self.current_source()
+        dialog = EndpointOptionsDialog(
+            source.label,
+            self.endpoint_options(source),
+            region=self._region,
+            fips_regions=self._fips_regions,
+            endpoint_url=self._endpoint_url,
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._apply_endpoint_options(source, dialog.options()))
+        dialog.destroyed.connect(lambda: setattr(self, "_endpoint_dialog", None))
+        self._endpoint_dialog = dialog
+        if self._fips_regions is None:
+            from launcher.appstream.endpoints import fips_regions
+
+            self.tasks.submit(CHANNEL_FIPS_REGIONS, fips_regions, self._on_fips_regions_loaded, self._on_fips_regions_failed)
+        dialog.open()
+
+    def _on_fips_regions_loaded(self, regions: frozenset[str]) -> None:
+        self._fips_regions = regions
+        if self._endpoint_dialog is not None:
+            self._endpoint_dialog.set_fips_regions(regions)
+
+    def _on_fips_regions_failed(self, error: AppStreamError) -> None:
+        log.warning("Could not read the FIPS endpoint regions from botocore: %s", error.message)
+
+    def _apply_endpoint_options(self, source: CredentialSource, options: EndpointOptions) -> None:
+        previous = self.endpoint_options(source)
+        self._endpoint_options = store_options(self._endpoint_options, source.key, options)
+        self._schedule_save()
+        parts = ["FIPS endpoints " + ("on" if options.use_fips else "off")]
+        parts.append(f"streaming domain {options.streaming_domain}" if options.streaming_domain else "no custom streaming domain")
+        self.set_status(f"Endpoint options of {source.label}: {', '.join(parts)}.", TONE_SUCCESS)
+        if options.use_fips != previous.use_fips and source.key == self.current_source().key:
+            # The target, and so every cached client and list, depends on the FIPS option.
+            self.refresh()
+
+    # Recent launches -----------------------------------------------------------------------
+
+    def _source_label(self, key: str) -> str:
+        source = next((source for source in self._sources if source.key == key), None)
+        return source.label if source else key
+
+    def _show_recent_launches(self) -> None:
+        self.recent_menu.set_launches(self._recent_launches, self._source_label)
+
+    def _remember_launch(self, target: Target, request: StreamingRequest) -> None:
+        launch = RecentLaunch(
+            source=target.source.key,
+            region=target.region,
+            stack=request.stack_name,
+            fleet=request.fleet_name,
+            application=request.application_id or "",
+            user_id=request.user_id,
+            validity_seconds=request.validity_seconds,
+        )
+        self._recent_launches = remember_launch(self._recent_launches, launch)
+        self._show_recent_launches()
+        self._schedule_save()
+
+    def clear_recent_launches(self) -> None:
+        self._recent_launches = []
+        self._show_recent_launches()
+        self._schedule_save()
+        self.set_status("Recent launches cleared.", TONE_PLAIN)
+
+    def restore_launch(self, launch: RecentLaunch, generate: bool | None = None) -> None:
+        """Select the choices of a recent launch and reload the lists, then generate when `generate` is true.
+
+        `generate` None follows the "Generate after restoring" menu option.
+        """
+        if generate is None:
+            generate = self.recent_menu.generate_action.isChecked()
+        index = self.credential_combo.findData(launch.source)
+        if index < 0:
+            self.set_status(
+                f"The credential source {launch.source} of this launch is no longer available. Choose another source.",
+                TONE_WARNING,
+            )
+            return
+        problem = region_problem(launch.region)
+        if problem is not None:
+            self.set_status(problem, TONE_WARNING)
+            return
+
+        self.credential_combo.blockSignals(True)
+        self.credential_combo.setCurrentIndex(index)
+        self.credential_combo.blockSignals(False)
+        self._region = launch.region
+        self.region_combo.set_region(launch.region)
+        self._remember_region()
+        self.cascade.set_preferred(launch.stack, launch.fleet, launch.application or CATALOG_KEY)
+        self.user_id_edit.setText(launch.user_id)
+        self.validity_picker.set_seconds(launch.validity_seconds)
+        self._pending_launch = (launch, generate)
+        self.set_status(f"Restoring {launch_text(launch)}…", TONE_INFO)
+        self.cascade.load_stacks()
+        self._schedule_save()
+        self._revalidate()
+
+    def _continue_pending_launch(self) -> None:
+        if self._pending_launch is None:
+            return
+        launch, generate = self._pending_launch
+        step, message = restore_progress(launch, self.stack_picker, self.fleet_picker, self.application_picker)
+        if step is RestoreStep.WAITING:
+            return
+        self._pending_launch = None
+        if step is RestoreStep.FAILED:
+            self.set_status(message, TONE_WARNING)
+            return
+        self.set_status(f"Restored {launch_text(launch)}.", TONE_SUCCESS)
+        if generate:
+            # Deferred, so the lists finish their own updates for this change first.
+            QTimer.singleShot(0, self.generate)
+
+    def _cancel_pending_launch(self) -> None:
+        self._pending_launch = None
 
     # Status, settings, lifetime ------------------------------------------------------------
 
@@ -636,6 +1023,10 @@ class MainWindow(QMainWindow):
         settings.user_id = self.user_id_edit.text()
         settings.validity_seconds = self.validity_picker.seconds()
         settings.open_after_generate = self.open_after_check.isChecked()
+        settings.recent_launches = [launch.to_dict() for launch in self._recent_launches]
+        settings.endpoint_options = dict(self._endpoint_options)
+        settings.relaunch_generates = self.recent_menu.generate_action.isChecked()
+        settings.clipboard_clear_seconds = self.result_panel.clipboard_clear_seconds
 
         # Other parts of the app (saved credentials, the command line) write the same file, so
         # only the fields the window owns replace what is stored now.
@@ -658,6 +1049,8 @@ class MainWindow(QMainWindow):
             self._closing = True
             self.save_settings()
             self.result_panel.stop()
+            self.fleet_readiness.stop()
+            self.sessions_view.stop()
         return self.tasks.shutdown(timeout_ms)
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -665,13 +1058,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About AppStream Launcher",
-            f"<b>AppStream Launcher</b> {__version__}<br><br>"
-            "Generates streaming URLs for Amazon WorkSpaces Applications (formerly AppStream 2.0) "
-            "and opens them in the web browser.",
-        )
+        from launcher.ui.about_dialog import show_about
+
+        show_about(self)
 
 
 def load_app_icon() -> QIcon | None:
