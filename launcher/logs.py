@@ -29,14 +29,18 @@ _SECRET_NAMES = (
     r"|(?:aws_)?(?:session|security)_?token"
     r"|x-amz-security-token"
     r"|(?<![a-z])token"
+    r"|token_?code"
 )
 _SECRET_FIELDS = re.compile(
     rf"(?i)({_SECRET_NAMES})"
     r"(\\?\"?\s*[:=>]\s*(?:b(?=\\?[\"']))?\\?[\"']?|'\s*[:=]\s*(?:b(?='))?')"
     r"([^\s\"'<,}&\\]+)"
 )
-# SigV4 signatures in an Authorization header or a presigned query string.
-_AUTHORIZATION = re.compile(r"(?i)((?:X-Amz-)?Signature=)[0-9a-f]+")
+# SigV4 signatures in an Authorization header, a presigned query string or botocore's
+# "Signature:" debug line.
+_AUTHORIZATION = re.compile(r"(?i)((?:X-Amz-)?Signature(?:=|:\s*))[0-9a-f]{16,}")
+# A user name and password written into a URL, such as a proxy or endpoint URL.
+_URL_USERINFO = re.compile(r"(?i)(https?://)[^/\s'\"@]+@")
 
 
 def redact(text: str) -> str:
@@ -45,6 +49,7 @@ def redact(text: str) -> str:
     A field named just "token" (as in botocore's ReadOnlyCredentials repr) counts as a secret,
     but NextToken and other pagination tokens are kept.
     """
+    text = _URL_USERINFO.sub(lambda match: f"{match.group(1)}{REDACTED}@", text)
     text = _URL_QUERY.sub(lambda match: f"{match.group(1)}?{REDACTED}", text)
     text = _STREAMING_TOKEN.sub(lambda match: f"{match.group(1)}{REDACTED}", text)
     text = _SECRET_FIELDS.sub(lambda match: f"{match.group(1)}{match.group(2)}{REDACTED}", text)

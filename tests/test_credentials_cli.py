@@ -175,8 +175,11 @@ def test_unknown_credentials_name(cli, emulator):
     assert "Pass only one" in both.stderr
 
     removed = cli("credentials", "remove", "ghost")
-    assert removed.returncode == 1
+    assert removed.returncode == 2
     assert "No saved credentials are named 'ghost'" in removed.stderr
+
+    tested = cli("credentials", "test", "ghost")
+    assert tested.returncode == 2
 
 
 def test_keyring_unavailable_is_explicit(cli, emulator):

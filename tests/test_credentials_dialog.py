@@ -257,3 +257,17 @@ def test_dialog_test_asks_mfa_code(qtbot, dialog, repository, emulator):
     timer.stop()
     assert emulator.calls.count("GetSessionToken") == 1
     assert "123456789012" in dialog.test_result_label.text()
+
+
+def test_dialog_mnemonics_are_unique(dialog):
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    texts = [label.text() for label in dialog.findChildren(QLabel) if label.buddy() is not None]
+    texts += [button.text() for button in dialog.findChildren(QAbstractButton)]
+    letters = []
+    for text in texts:
+        plain = text.replace("&&", "")
+        index = plain.find("&")
+        if index >= 0:
+            letters.append(plain[index + 1].lower())
+    assert len(letters) == len(set(letters)), f"mnemonics used twice: {sorted(letters)}"

@@ -107,7 +107,7 @@ def test_saved_keys_list_stacks(repository, emulator):
 def test_missing_saved_entry_is_clear(repository, emulator):
     with pytest.raises(AppStreamError, match="No saved credentials are named 'ghost'") as caught:
         get_caller_identity(saved_target("ghost", emulator))
-    assert caught.value.kind == ErrorKind.NOT_FOUND
+    assert caught.value.kind == ErrorKind.INVALID_INPUT
 
 
 def test_invalid_keys_reported(repository, emulator):

@@ -219,3 +219,16 @@ def test_window_generate_copy_and_crash_leak_nothing(qtbot, emulator, credential
     assert texts, "the window saved no settings"
     for path, text in texts.items():
         assert_no_secret(text, credentials, path, url_token)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("endpoint http://admin:hunter2@127.0.0.1:9/path", "hunter2"),
+        ("params {'TokenCode': '123456'}", "123456"),
+        ("Action=GetSessionToken&TokenCode=654321&Version=2011-06-15", "654321"),
+        ("Signature:\n" + "ab" * 32, "ab" * 32),
+    ],
+)
+def test_redact_hides_logged_secret(text, secret):
+    assert secret not in redact(text)

@@ -364,7 +364,7 @@ class CredentialsRepository:
     def _not_found(self, name: str) -> SavedCredentialsError:
         known = ", ".join(self.names()) or "none"
         return SavedCredentialsError(
-            f"No saved credentials are named {name!r}. Saved credentials: {known}.", ErrorKind.NOT_FOUND
+            f"No saved credentials are named {name!r}. Saved credentials: {known}.", ErrorKind.INVALID_INPUT
         )
 
 

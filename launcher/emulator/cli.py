@@ -34,7 +34,7 @@ def build_parser(prog: str = "appstream-launcher emulator") -> argparse.Argument
     )
     parser.add_argument(
         "--port",
-        type=_non_negative_int,
+        type=_port,
         default=DEFAULT_PORT,
         help=f"TCP port to listen on (default {DEFAULT_PORT}; 0 picks a free port)",
     )
@@ -166,6 +166,13 @@ def _non_negative_int(text: str) -> int:
     value = _integer(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _non_negative_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a TCP port from 0 to 65535, not {value}")
     return value
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from launcher.emulator.state import StreamingUrlRecord, UrlVisit
 
+EMULATOR_TITLE = "AppStream Launcher emulator"
+
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 44rem; color: #16191f; }
 h1 { font-size: 1.5rem; }
@@ -27,7 +29,7 @@ def _document(title: str, body: str) -> bytes:
     html = (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title)} - AppStream Launcher emulator</title>\n<style>{_STYLE}</style>\n</head>\n"
+        f"<title>{escape(title) if title == EMULATOR_TITLE else escape(title) + ' - ' + EMULATOR_TITLE}</title>\n<style>{_STYLE}</style>\n</head>\n"
         f"<body>\n<h1>{escape(title)}</h1>\n{body}\n"
         '<p class="note">This page comes from the AppStream Launcher emulator, a local stand-in for '
         "Amazon WorkSpaces Applications (AppStream 2.0). It streams nothing: no instance, "
@@ -109,7 +111,7 @@ def index_page(endpoint_url: str, stack_count: int, fleet_count: int) -> bytes:
         f"export AWS_ENDPOINT_URL_STS={escape(endpoint_url)}\n"
         "aws appstream describe-stacks --region us-east-1</pre>"
     )
-    return _document("AppStream Launcher emulator", body)
+    return _document(EMULATOR_TITLE, body)
 
 
 def not_found_page(path: str) -> bytes:

@@ -6,10 +6,14 @@ layer imports them on the worker threads that make the first requests.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from launcher import __version__
@@ -79,6 +83,39 @@ def _profile_sources(profile: str | None, store: SettingsStore) -> tuple[list[Cr
     return sources, chosen.key
 
 
+def missing_display() -> str | None:
+    """Return why no window can open on Linux (no X11 or Wayland display), or None."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display to open the window on: DISPLAY and WAYLAND_DISPLAY are not set. Start it in a desktop "
+        "session, use the command line (appstream-launcher --help), or set QT_QPA_PLATFORM=offscreen."
+    )
+
+
+@contextlib.contextmanager
+def quit_on_interrupt(app: QApplication):
+    """Close the window on Ctrl+C in the terminal, as a terminal user expects.
+
+    Python runs signal handlers only between bytecodes, so a timer wakes the interpreter while
+    Qt's event loop waits. Outside the main thread (some tests) nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda _number, _frame: app.closeAllWindows())
+    timer = QTimer()
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    try:
+        yield
+    finally:
+        timer.stop()
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_window(
     *,
     demo: bool,
@@ -101,6 +138,11 @@ def run_window(
     raised inside a Qt slot, is logged and shown in a crash dialog while the window keeps
     running. `no_crash_dialog` or APPSTREAM_LAUNCHER_NO_CRASH_DIALOG=1 leaves out the dialog.
     """
+    display_problem = missing_display()
+    if display_problem:
+        print(f"appstream-launcher: error: {display_problem}", file=sys.stderr)
+        return 2
+
     setup_logging(verbose, log_file=True)
     app = application()
     presenter = None
@@ -145,7 +187,8 @@ def run_window(
             window.set_status(first_load_warning, TONE_WARNING)
         GuiMfaCodeProvider(window).install()
         window.show()
-        code = app.exec()
+        with quit_on_interrupt(app):
+            code = app.exec()
         all_done = window.shutdown(EXIT_WAIT_MS)
     finally:
         if emulator is not None:

@@ -368,6 +368,7 @@ class MainWindow(QMainWindow):
     def _set_tab_order(self) -> None:
         chain = [
             self.credential_combo,
+            self.manage_credentials_button,
             self.region_combo,
             self.stack_picker.combo,
             self.stack_picker.retry_button,
