@@ -124,6 +124,21 @@ def startup_series(runs: int) -> list[dict]:
         series[-1]["label"] = "`--demo`, xcb under xvfb-run"
     else:
         series.append({"label": "xcb under xvfb-run", "error": "xvfb-run is not installed"})
+
+    # The everyday start: no emulator, with dummy keys and a closed loopback port as the endpoint,
+    # so the requests that start after the window fail at once and never leave the machine.
+    environment = dict(os.environ)
+    environment.update(
+        AWS_ACCESS_KEY_ID="AKIAIOSFODNN7EXAMPLE",
+        AWS_SECRET_ACCESS_KEY="benchmark-secret",
+        AWS_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    arguments = ["--endpoint-url", "http://127.0.0.1:9"]
+    series.append(
+        run_json(python_command("startup.py", "--platform", "offscreen", "--runs", str(runs), "--", *arguments), environment)
+    )
+    series[-1]["label"] = "without `--demo`, offscreen"
     return series
 
 

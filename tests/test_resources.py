@@ -186,7 +186,8 @@ def test_desktop_file_keys():
     assert entry["Exec"] == "appstream-launcher"
     assert entry["Icon"] == ICON_NAME
     assert entry["Terminal"] == "false"
-    assert entry["StartupWMClass"] == "appstream-launcher"
+    # Qt on X11 takes the WM_CLASS class from the application name, which app.py sets to the title.
+    assert entry["StartupWMClass"] == "AppStream Launcher"
     for key in ("GenericName", "Comment", "Categories", "Keywords"):
         assert entry.get(key), f"{key} is missing or empty"
 
