@@ -4,6 +4,10 @@ Handlers raise AwsError for failures. The error codes are the ones botocore's
 ``appstream`` model lists for each operation. The AppStream API reference
 does not say which code each condition gets, so the choice per condition is
 documented at the handler.
+
+NOTE: botocore's appstream model lists the smithy-rpc-v2-cbor protocol before JSON 1.1, and
+botocore 1.44 still chooses JSON 1.1, the only protocol this emulator serves. A botocore that
+chooses CBOR would need a CBOR front end here.
 """
 
 from __future__ import annotations
