@@ -352,3 +352,22 @@ def test_client_makes_three_attempts(api, emulator):
     emulator.faults.http_500(10)
     expect_error(api.list_stacks, ErrorKind.SERVICE_ERROR)
     assert emulator.calls.count("DescribeStacks") == clients.MAX_ATTEMPTS
+
+
+def test_credential_failure_drops_cached_client(emulator):
+    emulator.expired_access_key_ids.add("ASIAEXPIREDEXAMPLE02")
+    cache = ClientCache()
+    target = Target(static_source("ASIAEXPIREDEXAMPLE02"), REGION, emulator.endpoint_url)
+    first = cache.client(target)
+    expect_error(AppStreamAPI(target, cache).list_stacks, ErrorKind.CREDENTIALS_EXPIRED)
+    assert cache.client(target) is not first
+
+
+def test_mfa_refresh_error_asks_again():
+    from botocore.exceptions import RefreshWithMFAUnsupportedError
+
+    from launcher.appstream.errors import translate_error
+
+    error = translate_error(RefreshWithMFAUnsupportedError(), operation="DescribeStacks")
+    assert error.kind is ErrorKind.CREDENTIALS_EXPIRED
+    assert "MFA code" in error.message

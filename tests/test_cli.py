@@ -209,3 +209,10 @@ def test_verbose_log_hides_streaming_token(cli_env):
     token = result.stdout.strip().split("parameters=", 1)[1]
     assert "botocore" in result.stderr
     assert token not in result.stderr
+
+
+@pytest.mark.parametrize("region", ["US-EAST-1", "us east 1", "useast1"])
+def test_malformed_region_exits_2(cli_env, capsys, region):
+    status, _, err = run(capsys, "--region", region, "stacks")
+    assert status == 2
+    assert cli_env.calls == []

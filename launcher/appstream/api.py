@@ -11,9 +11,8 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from launcher.appstream import listing, streaming
-from launcher.appstream.clients import ClientCache, Target, shared_clients
-from launcher.appstream.errors import translate_error
 from launcher.appstream.models import Application, Fleet, Stack, StreamingRequest, StreamingURL
+from launcher.appstream.target_calls import TargetCalls
 from launcher.appstream.validation import validate_resource_name, validate_streaming_request
 
 log = logging.getLogger(__name__)
@@ -25,35 +24,8 @@ def redact_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?…" if parts.query else "")
 
 
-class AppStreamAPI:
-    """AppStream calls for one (credential source, region, endpoint)."""
-
-    def __init__(self, target: Target, clients: ClientCache = shared_clients):
-        self.target = target
-        self._clients = clients
-
-    def _client(self, service: str = "appstream"):
-        return self._clients.client(self.target, service)
-
-    def _endpoint(self) -> str | None:
-        if self.target.endpoint_url:
-            return self.target.endpoint_url
-        try:
-            return self._client().meta.endpoint_url
-        except Exception:  # noqa: BLE001 - only used to word an error message
-            return None
-
-    def _fail(self, error: Exception, operation: str, **context: str):
-        translated = translate_error(
-            error,
-            operation=operation,
-            region=self.target.region,
-            endpoint=self._endpoint(),
-            source_label=self.target.source.name or self.target.source.label,
-            context=context,
-        )
-        log.info("%s failed for %s in %s: %s", operation, self.target.source.key, self.target.region, translated.message)
-        return translated
+class AppStreamAPI(TargetCalls):
+    """The listing and CreateStreamingURL calls for one (credential source, region, endpoint)."""
 
     def list_stacks(self) -> list[Stack]:
         try:

@@ -126,6 +126,12 @@ def translate_error(
             f"The AWS SSO session for {profile} is missing or expired. Run: aws sso login --profile {profile}",
             ErrorKind.SSO_LOGIN_REQUIRED,
         )
+    if isinstance(error, bce.RefreshWithMFAUnsupportedError):
+        return AppStreamError(
+            "The temporary credentials of this profile expired, and renewing them needs a new MFA code. "
+            "Try again to enter one.",
+            ErrorKind.CREDENTIALS_EXPIRED,
+        )
     if isinstance(error, bce.NoCredentialsError):
         source_text = f" for {source_label}" if source_label else ""
         return AppStreamError(

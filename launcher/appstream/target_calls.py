@@ -1,7 +1,7 @@
 """A base for AppStream calls bound to one target, with botocore errors translated.
 
-`launcher.appstream.api.AppStreamAPI` does the same for the listing and CreateStreamingURL
-calls. The fleet and session modules build on this class so that they need no change there.
+`launcher.appstream.api.AppStreamAPI` (listings and CreateStreamingURL) and the fleet and
+session modules build on this class.
 """
 
 from __future__ import annotations
@@ -9,9 +9,16 @@ from __future__ import annotations
 import logging
 
 from launcher.appstream.clients import ClientCache, Target, shared_clients
-from launcher.appstream.errors import AppStreamError, translate_error
+from launcher.appstream.errors import AppStreamError, ErrorKind, translate_error
 
 log = logging.getLogger(__name__)
+
+_CREDENTIAL_FAILURES = (
+    ErrorKind.CREDENTIALS_EXPIRED,
+    ErrorKind.CREDENTIALS_INVALID,
+    ErrorKind.CREDENTIALS_MISSING,
+    ErrorKind.SSO_LOGIN_REQUIRED,
+)
 
 
 class TargetCalls:
@@ -43,4 +50,9 @@ class TargetCalls:
             context=context,
         )
         log.info("%s failed for %s in %s: %s", operation, self.target.source.key, self.target.region, translated.message)
+        if translated.kind in _CREDENTIAL_FAILURES:
+            # The cached session holds the failed credentials (or, for an MFA profile, temporary
+            # credentials botocore cannot refresh), so the next attempt starts a new session,
+            # which asks for a new MFA code where one is needed.
+            self._clients.forget(self.target.source.key)
         return translated

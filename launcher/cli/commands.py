@@ -62,6 +62,11 @@ def resolve_target(args: argparse.Namespace):
         region = args.region or default_region(source)
     if not region:
         raise UsageError("No AWS region is set. Pass --region (such as --region us-east-1) or set AWS_REGION")
+    from launcher.appstream.regions import region_problem
+
+    problem = region_problem(region)
+    if problem:
+        raise UsageError(problem)
     endpoint_url = validate_endpoint_url(args.endpoint_url) if args.endpoint_url is not None else None
     return Target(source=source, region=region, endpoint_url=endpoint_url)
 

@@ -15,7 +15,6 @@ NAME_MAX_LENGTH = 64
 # Letters, digits, spaces and a few marks; "/" and "#" are excluded because keyring entry names use them.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 _.@+=,-]*[A-Za-z0-9_.@+=,-])?", re.ASCII)
 ACCESS_KEY_ID_PATTERN = re.compile(r"\w{16,128}", re.ASCII)
-REGION_PATTERN = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}", re.ASCII)
 MFA_SERIAL_PATTERN = re.compile(r"[\w+=/:,.@-]{9,256}", re.ASCII)
 ROLE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,2000}", re.ASCII)
 EXTERNAL_ID_PATTERN = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
@@ -78,6 +77,8 @@ def validate_session_token(value: str) -> str:
 
 
 def validate_region(value: str) -> str:
+    from launcher.appstream.regions import REGION_PATTERN
+
     if value and not REGION_PATTERN.fullmatch(value):
         raise InvalidCredentialsInput("region", f"The region {value!r} is invalid. Use a region code such as us-east-1.")
     return value

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
-# Region names as AWS forms them: "us-east-1", "us-gov-west-1", "ap-southeast-2", "eusc-de-east-1".
-REGION_PATTERN = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}", re.ASCII)
-
-
-def region_problem(text: str) -> str | None:
-    """Return why `text` is not a region name, or None when it is one."""
-    if not text:
-        return "No region is set. Choose a region, or type one such as us-east-1."
-    if not REGION_PATTERN.fullmatch(text):
-        return f"Region {text!r} is not a region name. Use a name such as us-east-1."
-    return None
-
+from launcher.appstream.regions import REGION_PATTERN, region_problem  # noqa: F401 - re-exported for the window
 
 class RegionCombo(QComboBox):
     """Editable combo box of region names that filters as you type."""
