@@ -74,3 +74,21 @@ def fresh_emulator():
 
     with start_emulator(session_activation_seconds=0.2, fleet_transition_seconds=0.2) as emulator:
         yield emulator
+
+
+WORKER_SETTLE_TIMEOUT_MS = 15000
+
+
+@pytest.fixture
+def no_worker_left_running(qtbot):
+    """Fail a test that leaves a background request running once its windows are closed.
+
+    Window test modules apply it to every test with pytest.mark.usefixtures.
+    """
+    from launcher.ui import tasks
+
+    yield
+    try:
+        qtbot.waitUntil(lambda: tasks.active_worker_count() == 0, timeout=WORKER_SETTLE_TIMEOUT_MS)
+    except qtbot.TimeoutError:
+        pytest.fail(f"{tasks.active_worker_count()} background worker(s) still running after the test")

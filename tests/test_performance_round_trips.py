@@ -18,7 +18,6 @@ from PySide6.QtCore import Qt  # noqa: E402
 from launcher.credentials.sources import KIND_STATIC, CredentialSource, StaticCredentials  # noqa: E402
 from launcher.emulator import start_emulator  # noqa: E402
 from launcher.settings import Settings, SettingsStore, config_dir  # noqa: E402
-from launcher.ui import tasks  # noqa: E402
 from launcher.ui.app import demo_source  # noqa: E402
 from launcher.ui.main_window import MainWindow  # noqa: E402
 from launcher.ui.picker import PickerState  # noqa: E402
@@ -34,11 +33,7 @@ def sample_scenario() -> dict:
     return json.loads(text)
 
 
-@pytest.fixture(autouse=True)
-def no_worker_left_running(qtbot):
-    yield
-    qtbot.waitUntil(lambda: tasks.active_worker_count() == 0, timeout=LOAD_TIMEOUT_MS)
-
+pytestmark = pytest.mark.usefixtures("no_worker_left_running")
 
 @pytest.fixture
 def multi_fleet_emulator():

@@ -39,14 +39,7 @@ CLOSE_BOUND_SECONDS = 1.5
 SLOW_LATENCY_MS = 2000
 
 
-@pytest.fixture(autouse=True)
-def no_worker_left_running(qtbot):
-    yield
-    try:
-        qtbot.waitUntil(lambda: tasks.active_worker_count() == 0, timeout=SETTLE_TIMEOUT_MS)
-    except qtbot.TimeoutError:
-        pytest.fail(f"{tasks.active_worker_count()} background worker(s) still running after the test")
-
+pytestmark = pytest.mark.usefixtures("no_worker_left_running")
 
 @pytest.fixture
 def sources() -> list[CredentialSource]:

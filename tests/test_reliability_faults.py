@@ -420,16 +420,7 @@ def make_window(qtbot, harness):
         window.close()
 
 
-@pytest.fixture(autouse=True)
-def no_worker_left_running(qtbot):
-    from launcher.ui import tasks
-
-    yield
-    try:
-        qtbot.waitUntil(lambda: tasks.active_worker_count() == 0, timeout=LOAD_TIMEOUT_MS)
-    except qtbot.TimeoutError:
-        pytest.fail(f"{tasks.active_worker_count()} background worker(s) still running after the test")
-
+pytestmark = pytest.mark.usefixtures("no_worker_left_running")
 
 def wait_for_state(qtbot, picker, state, timeout: int = LOAD_TIMEOUT_MS) -> None:
     qtbot.waitUntil(lambda: picker.state is state, timeout=timeout)

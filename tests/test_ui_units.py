@@ -25,15 +25,7 @@ from launcher.ui.validity import ValidityPicker  # noqa: E402
 WAIT_MS = 5000
 
 
-@pytest.fixture(autouse=True)
-def no_worker_left_running(qtbot):
-    """Fail a test that leaves a worker running."""
-    yield
-    try:
-        qtbot.waitUntil(lambda: tasks.active_worker_count() == 0, timeout=WAIT_MS)
-    except qtbot.TimeoutError:
-        pytest.fail(f"{tasks.active_worker_count()} background worker(s) still running after the test")
-
+pytestmark = pytest.mark.usefixtures("no_worker_left_running")
 
 @pytest.fixture
 def runner(qapp):

@@ -36,15 +36,7 @@ LOAD_TIMEOUT_MS = 15000
 FAILURE_TIMEOUT_MS = 30000
 
 
-@pytest.fixture(autouse=True)
-def no_worker_left_running(qtbot):
-    """Fail a test that leaves a background request running once its windows are closed."""
-    yield
-    try:
-        qtbot.waitUntil(lambda: tasks.active_worker_count() == 0, timeout=LOAD_TIMEOUT_MS)
-    except qtbot.TimeoutError:
-        pytest.fail(f"{tasks.active_worker_count()} background worker(s) still running after the test")
-
+pytestmark = pytest.mark.usefixtures("no_worker_left_running")
 
 @pytest.fixture
 def make_window(qtbot, emulator):
