@@ -92,3 +92,29 @@ def no_worker_left_running(qtbot):
         qtbot.waitUntil(lambda: tasks.active_worker_count() == 0, timeout=WORKER_SETTLE_TIMEOUT_MS)
     except qtbot.TimeoutError:
         pytest.fail(f"{tasks.active_worker_count()} background worker(s) still running after the test")
+
+
+@pytest.fixture
+def window_factory(qtbot):
+    """Create shown main windows with the demo source and the test's settings file, closed at teardown.
+
+    Keyword arguments go to MainWindow; `endpoint_url` is required because tests never reach AWS.
+    """
+    from launcher.settings import SettingsStore, config_dir
+    from launcher.ui.app import demo_source
+    from launcher.ui.main_window import MainWindow
+
+    windows = []
+
+    def create(*, endpoint_url: str, **options):
+        options.setdefault("sources", [demo_source()])
+        options.setdefault("store", SettingsStore(config_dir() / "settings.json"))
+        window = MainWindow(endpoint_url=endpoint_url, **options)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield create
+    for window in windows:
+        window.close()

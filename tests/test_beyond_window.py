@@ -25,7 +25,7 @@ from launcher.appstream.native_client import streaming_url_of_link  # noqa: E402
 from launcher.appstream.recent import RecentLaunch  # noqa: E402
 from launcher.appstream.validation import validate_user_id  # noqa: E402
 from launcher.emulator import start_emulator  # noqa: E402
-from launcher.settings import SettingsStore, config_dir  # noqa: E402
+from launcher.settings import config_dir  # noqa: E402
 from launcher.ui import tasks  # noqa: E402
 from launcher.ui.app import demo_source  # noqa: E402
 from launcher.ui.endpoint_dialog import EndpointOptionsDialog  # noqa: E402
@@ -41,25 +41,17 @@ TEST_POLL_MS = 100
 pytestmark = pytest.mark.usefixtures("no_worker_left_running")
 
 @pytest.fixture
-def make_window(qtbot, emulator):
+def make_window(window_factory, emulator):
     """Create shown windows with the demo credentials; the shared emulator unless endpoint_url is given."""
-    windows: list[MainWindow] = []
 
     def create(**options) -> MainWindow:
-        options.setdefault("sources", [demo_source()])
-        options.setdefault("store", SettingsStore(config_dir() / "settings.json"))
         options.setdefault("endpoint_url", emulator.endpoint_url)
-        window = MainWindow(**options)
+        window = window_factory(**options)
         window.fleet_readiness.poll_interval_ms = TEST_POLL_MS
         window.sessions_view.fast_interval_ms = TEST_POLL_MS
-        qtbot.addWidget(window)
-        window.show()
-        windows.append(window)
         return window
 
-    yield create
-    for window in windows:
-        window.close()
+    return create
 
 
 def wait_for_state(qtbot, picker: ResourcePicker, state: PickerState) -> None:

@@ -392,35 +392,21 @@ def test_cli_keyring_error_ends_with_error_line(harness, cli_keys, capsys, quiet
 
 
 @pytest.fixture
-def make_window(qtbot, harness):
+def make_window(window_factory, harness):
     """Create shown windows for the harness's endpoint: demo keys, or the saved credentials after use_saved_credentials."""
     from launcher.credentials.sources import KIND_SAVED, CredentialSource
-    from launcher.settings import SettingsStore, config_dir
     from launcher.ui.app import DEMO_ACCESS_KEY_ID, demo_source
-    from launcher.ui.main_window import MainWindow
-
-    windows = []
 
     def create(saved: bool = False):
         source = CredentialSource(KIND_SAVED, SAVED_NAME) if saved else demo_source()
         harness.access_key_id = ACCESS_KEY_ID if saved else DEMO_ACCESS_KEY_ID
-        window = MainWindow(
-            sources=[source],
-            store=SettingsStore(config_dir() / "settings.json"),
-            endpoint_url=harness.endpoint_url,
-            region=REGION,
-        )
-        qtbot.addWidget(window)
-        window.show()
-        windows.append(window)
-        return window
+        return window_factory(sources=[source], endpoint_url=harness.endpoint_url, region=REGION)
 
-    yield create
-    for window in windows:
-        window.close()
+    return create
 
 
 pytestmark = pytest.mark.usefixtures("no_worker_left_running")
+
 
 def wait_for_state(qtbot, picker, state, timeout: int = LOAD_TIMEOUT_MS) -> None:
     qtbot.waitUntil(lambda: picker.state is state, timeout=timeout)

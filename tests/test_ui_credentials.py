@@ -6,8 +6,6 @@ import pytest
 
 from launcher.credentials.repository import CredentialsRepository, SavedCredentials
 from launcher.settings import SettingsStore, config_dir
-from launcher.ui import tasks
-from launcher.ui.app import demo_source
 from launcher.ui.credentials_dialog import CredentialsDialog
 from launcher.ui.main_window import MainWindow
 
@@ -17,15 +15,12 @@ WAIT_MS = 15000
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
+pytestmark = pytest.mark.usefixtures("no_worker_left_running")
+
+
 @pytest.fixture
-def window(qtbot, emulator, keyring_backend):
-    store = SettingsStore(config_dir() / "settings.json")
-    widget = MainWindow(sources=[demo_source()], store=store, endpoint_url=emulator.endpoint_url)
-    qtbot.addWidget(widget)
-    widget.show()
-    yield widget
-    widget.close()
-    qtbot.waitUntil(lambda: tasks.active_worker_count() == 0, timeout=WAIT_MS)
+def window(window_factory, emulator, keyring_backend):
+    return window_factory(endpoint_url=emulator.endpoint_url)
 
 
 def open_dialog(qtbot, window: MainWindow) -> CredentialsDialog:

@@ -39,23 +39,14 @@ FAILURE_TIMEOUT_MS = 30000
 pytestmark = pytest.mark.usefixtures("no_worker_left_running")
 
 @pytest.fixture
-def make_window(qtbot, emulator):
+def make_window(window_factory, emulator):
     """Create shown windows that talk to the shared emulator with the demo credentials."""
-    windows: list[MainWindow] = []
 
     def create(**options) -> MainWindow:
-        options.setdefault("sources", [demo_source()])
-        options.setdefault("store", SettingsStore(config_dir() / "settings.json"))
         options.setdefault("endpoint_url", emulator.endpoint_url)
-        window = MainWindow(**options)
-        qtbot.addWidget(window)
-        window.show()
-        windows.append(window)
-        return window
+        return window_factory(**options)
 
-    yield create
-    for window in windows:
-        window.close()
+    return create
 
 
 def wait_for_state(qtbot, picker: ResourcePicker, state: PickerState, timeout: int = LOAD_TIMEOUT_MS) -> None:
