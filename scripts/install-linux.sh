@@ -58,7 +58,7 @@ if [[ -z "$data_home" ]]; then
     data_home="$HOME/.local/share"
 elif [[ "$data_home" != /* ]]; then
     # The XDG Base Directory Specification (0.7 and later) requires absolute paths and
-    # tells implementations to ignore a relative one as invalid.
+    # directs implementations to ignore a relative one as invalid.
     warn "ignoring XDG_DATA_HOME='$data_home' because it is not an absolute path"
     data_home="$HOME/.local/share"
 fi

@@ -8,11 +8,11 @@ from launcher.appstream.errors import AppStreamError, ErrorKind
 from launcher.appstream.models import AccessEndpoint, Application, Fleet, FleetCapacity, Stack
 
 
-def _required(item: dict[str, Any], key: str, what: str) -> str:
+def _required(item: dict[str, Any], key: str, description: str) -> str:
     value = item.get(key)
     if not isinstance(value, str) or not value:
         raise AppStreamError(
-            f"The endpoint returned {what} without {key}. Check the endpoint URL; a real AppStream endpoint always sends it.",
+            f"The endpoint returned {description} without {key}. Check the endpoint URL; a real AppStream endpoint always sends it.",
             ErrorKind.INVALID_RESPONSE,
         )
     return value

@@ -51,7 +51,7 @@ class TargetCalls:
         )
         log.info("%s failed for %s in %s: %s", operation, self.target.source.key, self.target.region, translated.message)
         if translated.kind in _CREDENTIAL_FAILURES:
-            # The cached session holds the failed credentials (or, for an MFA profile, temporary
+            # The cached session contains the failed credentials (or, for an MFA profile, temporary
             # credentials botocore cannot refresh), so the next attempt starts a new session,
             # which asks for a new MFA code where one is needed.
             self._clients.forget(self.target.source.key)

@@ -4,7 +4,7 @@ Saved credentials without MFA or a role give a session with the stored keys. Wit
 and no role, the session uses temporary credentials from STS GetSessionToken. With a role ARN,
 it uses STS AssumeRole, passing the MFA code when a device is set. The temporary credentials
 are kept in memory only and shared by every session of the same entry and endpoint. They are
-fetched again once they are within `REFRESH_MARGIN_SECONDS` of expiry, which asks for a new
+fetched again once they are within `REFRESH_MARGIN_SECONDS` of expiry, which requests a new
 MFA code.
 
 STS requests go to the target's endpoint URL when it has one (the emulator, --endpoint-url),
