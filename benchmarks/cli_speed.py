@@ -1,9 +1,12 @@
 """Wall time of `appstream-launcher url` and `aws appstream create-streaming-url` against one emulator.
 
 Both commands run alternately, `--runs` times each, against an emulator in a child process,
-with dummy keys and no AWS configuration files. A bare botocore script that makes the same call
-is measured too, as the floor that any botocore-based command line can reach. Prints one JSON
-object.
+with dummy keys and no AWS configuration files. With keys in the environment, `url` signs and
+sends its request without botocore (`launcher/appstream/direct.py`); `launcher_botocore` is the
+same command with the endpoint given through AWS_ENDPOINT_URL_APPSTREAM, which the direct path
+leaves to botocore, so it shows the time of the botocore path that roles, SSO and saved
+credentials take. A bare botocore script that makes the same call is measured too, as the floor
+of any command line that creates a botocore client. Prints one JSON object.
 
     python benchmarks/cli_speed.py --runs 15
 """
@@ -104,6 +107,11 @@ def measure(runs: int) -> dict:
                     "--region", REGION, "--endpoint-url", endpoint_url,
                     "url", "--stack", STACK, "--fleet", FLEET, "--user-id", USER_ID,
                 ],
+                "launcher_botocore": [
+                    *find_launcher(),
+                    "--region", REGION,
+                    "url", "--stack", STACK, "--fleet", FLEET, "--user-id", USER_ID,
+                ],
                 "aws": [
                     aws, "appstream", "create-streaming-url",
                     "--region", REGION, "--endpoint-url", endpoint_url,
@@ -112,13 +120,15 @@ def measure(runs: int) -> dict:
                 "botocore_floor": [sys.executable, "-c", BOTOCORE_FLOOR, endpoint_url, REGION, STACK, FLEET, USER_ID],
                 "python_startup": [sys.executable, "-c", "print('authenticate')"],
             }  # fmt: skip
+            environments = {name: environment for name in commands}
+            environments["launcher_botocore"] = dict(environment, AWS_ENDPOINT_URL_APPSTREAM=endpoint_url)
             seconds: dict[str, list[float]] = {name: [] for name in commands}
             # One untimed run each fills the OS file cache, so the first timed run is not an outlier.
-            for command in commands.values():
-                time_command(command, environment)
+            for name, command in commands.items():
+                time_command(command, environments[name])
             for _ in range(runs):
                 for name, command in commands.items():
-                    seconds[name].append(time_command(command, environment))
+                    seconds[name].append(time_command(command, environments[name]))
             version = aws_cli_version(aws, environment)
         finally:
             emulator.terminate()
@@ -132,6 +142,7 @@ def measure(runs: int) -> dict:
         "min_s": {name: round(min(values), 3) for name, values in seconds.items()},
         "max_s": {name: round(max(values), 3) for name, values in seconds.items()},
         "ratio": round(medians["launcher"] / medians["aws"], 2),
+        "botocore_path_ratio": round(medians["launcher_botocore"] / medians["aws"], 2),
     }
 
 

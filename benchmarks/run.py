@@ -352,9 +352,14 @@ def write_report(facts: dict, command: str, startup: list[dict], flows: dict, la
         "## Command line against the AWS CLI",
         "",
         "`benchmarks/cli_speed.py` runs each command alternately against one emulator in a child",
-        "process, with dummy keys and no AWS configuration files. `botocore_floor` is a bare script that",
-        "imports botocore, creates an AppStream client and makes the same call, the floor for a command",
-        "line that creates a botocore client the usual way. `python_startup` is the interpreter alone.",
+        "process, with dummy keys in the environment and no AWS configuration files. `launcher` signs and",
+        "sends its request without botocore (`launcher/appstream/direct.py`), which `url` does when the",
+        "keys come from the environment or a profile's plain keys and nothing asks for more (a role, SSO,",
+        "a credential process, saved credentials, a proxy, FIPS, a configured endpoint). `launcher_botocore`",
+        "is the same command with the endpoint in AWS_ENDPOINT_URL_APPSTREAM, which takes the botocore path",
+        "that all those other cases take. `botocore_floor` is a bare script that imports botocore, creates an",
+        "AppStream client and makes the same call, the floor for any command line that creates a botocore",
+        "client. `python_startup` is the interpreter alone.",
         "",
     ]
     if "median_s" in cli:
@@ -368,7 +373,8 @@ def write_report(facts: dict, command: str, startup: list[dict], flows: dict, la
                 for name in cli["median_s"]
             ],
             "",
-            f"Ratio of the medians, launcher / aws: **{cli['ratio']}**.",
+            f"Ratio of the medians, launcher / aws: **{cli['ratio']}**; on the botocore path, launcher_botocore /",
+            f"aws: {cli['botocore_path_ratio']}.",
             "",
         ]
     else:

@@ -64,6 +64,7 @@ def _reset(emulator) -> None:
     emulator.page_size = DEFAULT_PAGE_SIZE
     emulator.expired_access_key_ids.clear()
     emulator.invalid_access_key_ids.clear()
+    emulator.secret_keys.clear()
     emulator.reset_calls()
 
 

@@ -90,18 +90,32 @@ class AppStreamAPI(TargetCalls):
         except Exception as error:
             raise self._fail(error, operation, fleet=fleet.name) from error
 
-    def create_streaming_url(self, request: StreamingRequest) -> StreamingURL:
+    def create_streaming_url(self, request: StreamingRequest, *, allow_direct: bool = False) -> StreamingURL:
+        """Call CreateStreamingURL.
+
+        With `allow_direct`, a target whose credentials are plain keys is served without botocore
+        (see `launcher.appstream.direct`), which saves a one-shot command most of its run time.
+        """
         request = validate_streaming_request(request)
-        try:
-            result = streaming.create_streaming_url(self._client(), request)
-        except Exception as error:
-            raise self._fail(
-                error,
-                "CreateStreamingURL",
-                stack=request.stack_name,
-                fleet=request.fleet_name,
-                application=request.application_id or "",
-            ) from error
+        call = None
+        if allow_direct:
+            from launcher.appstream import direct
+
+            call = direct.plan_direct_call(self.target)
+        if call is not None:
+            log.debug("Sending CreateStreamingURL without botocore to %s", call.endpoint_url)
+            result = direct.create_streaming_url(call, request)
+        else:
+            try:
+                result = streaming.create_streaming_url(self._client(), request)
+            except Exception as error:
+                raise self._fail(
+                    error,
+                    "CreateStreamingURL",
+                    stack=request.stack_name,
+                    fleet=request.fleet_name,
+                    application=request.application_id or "",
+                ) from error
         log.info(
             "Created streaming URL %s for user %s on %s/%s, expires %s",
             redact_url(result.url),

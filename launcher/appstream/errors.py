@@ -111,8 +111,6 @@ def translate_error(
     from botocore import exceptions as bce
     from botocore.parsers import ResponseParserError
 
-    from launcher.appstream import clients
-
     context = context or {}
     target = _describe_target(context)
     where = f" in region {region}" if region else ""
@@ -158,33 +156,15 @@ def translate_error(
             ErrorKind.CONFIGURATION,
         )
     if isinstance(error, bce.ConnectTimeoutError):
-        return AppStreamError(
-            f"Connecting to {endpoint_text} timed out ({_attempts_text(clients.CONNECT_TIMEOUT_SECONDS)}). "
-            "Check the network, the proxy settings and the region.",
-            ErrorKind.TIMEOUT,
-        )
+        return connect_timeout_error(endpoint_text)
     if isinstance(error, bce.ReadTimeoutError):
-        return AppStreamError(
-            f"{endpoint_text} did not respond to {operation} in time ({_attempts_text(clients.READ_TIMEOUT_SECONDS)}). "
-            "Check the network and the proxy settings, then try again.",
-            ErrorKind.TIMEOUT,
-        )
+        return read_timeout_error(endpoint_text, operation)
     if isinstance(error, bce.ConnectionClosedError):
-        return AppStreamError(
-            f"The connection to {endpoint_text} closed before the response to {operation} arrived "
-            f"(up to {clients.MAX_ATTEMPTS} attempts). Check the proxy settings and the endpoint URL, then try again.",
-            ErrorKind.UNREACHABLE,
-        )
+        return connection_closed_error(endpoint_text, operation)
     if isinstance(error, (bce.EndpointConnectionError, bce.ProxyConnectionError)):
-        return AppStreamError(
-            f"Could not connect to {endpoint_text}. Check the network, the proxy settings, the region and the endpoint URL.",
-            ErrorKind.UNREACHABLE,
-        )
+        return unreachable_error(endpoint_text)
     if isinstance(error, bce.SSLError):
-        return AppStreamError(
-            f"The TLS connection to {endpoint_text} failed: {error}. Check the proxy and its certificate (AWS_CA_BUNDLE).",
-            ErrorKind.UNREACHABLE,
-        )
+        return tls_error(endpoint_text, str(error))
     if isinstance(error, bce.HTTPClientError):
         return AppStreamError(
             f"The connection to {endpoint_text} failed during {operation}: {error}. Try again.",
@@ -203,11 +183,67 @@ def translate_error(
     return AppStreamError(f"{operation} failed: {type(error).__name__}: {error}", ErrorKind.OTHER)
 
 
+def connect_timeout_error(endpoint_text: str) -> AppStreamError:
+    from launcher.appstream import clients
+
+    return AppStreamError(
+        f"Connecting to {endpoint_text} timed out ({_attempts_text(clients.CONNECT_TIMEOUT_SECONDS)}). "
+        "Check the network, the proxy settings and the region.",
+        ErrorKind.TIMEOUT,
+    )
+
+
+def read_timeout_error(endpoint_text: str, operation: str) -> AppStreamError:
+    from launcher.appstream import clients
+
+    return AppStreamError(
+        f"{endpoint_text} did not respond to {operation} in time ({_attempts_text(clients.READ_TIMEOUT_SECONDS)}). "
+        "Check the network and the proxy settings, then try again.",
+        ErrorKind.TIMEOUT,
+    )
+
+
+def connection_closed_error(endpoint_text: str, operation: str) -> AppStreamError:
+    from launcher.appstream import clients
+
+    return AppStreamError(
+        f"The connection to {endpoint_text} closed before the response to {operation} arrived "
+        f"(up to {clients.MAX_ATTEMPTS} attempts). Check the proxy settings and the endpoint URL, then try again.",
+        ErrorKind.UNREACHABLE,
+    )
+
+
+def unreachable_error(endpoint_text: str) -> AppStreamError:
+    return AppStreamError(
+        f"Could not connect to {endpoint_text}. Check the network, the proxy settings, the region and the endpoint URL.",
+        ErrorKind.UNREACHABLE,
+    )
+
+
+def tls_error(endpoint_text: str, detail: str) -> AppStreamError:
+    return AppStreamError(
+        f"The TLS connection to {endpoint_text} failed: {detail}. Check the proxy and its certificate (AWS_CA_BUNDLE).",
+        ErrorKind.UNREACHABLE,
+    )
+
+
+def service_error(
+    code: str, aws_message: str, status: int, *, operation: str, region: str | None = None, context: dict[str, str] | None = None
+) -> AppStreamError:
+    """Return the AppStreamError for an error response: AWS error code, AWS message and HTTP status."""
+    where = f" in region {region}" if region else ""
+    return _translate_error_response(code or "UnknownError", aws_message.strip(), status, operation, where, _describe_target(context or {}))
+
+
 def _translate_client_error(error, operation: str, where: str, target: str) -> AppStreamError:
     details = error.response.get("Error", {})
     code = details.get("Code", "") or "UnknownError"
     aws_message = (details.get("Message") or "").strip()
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return _translate_error_response(code, aws_message, status, operation, where, target)
+
+
+def _translate_error_response(code: str, aws_message: str, status: int, operation: str, where: str, target: str) -> AppStreamError:
     aws_detail = f" AWS message: {aws_message}" if aws_message else ""
     subject = f" ({target})" if target else ""
 

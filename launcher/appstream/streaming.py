@@ -27,15 +27,20 @@ def streaming_url_parameters(request: StreamingRequest) -> dict:
 def _as_aware(expires: object) -> datetime:
     if isinstance(expires, datetime):
         return expires if expires.tzinfo else expires.replace(tzinfo=timezone.utc)
-    if isinstance(expires, (int, float)):
-        return datetime.fromtimestamp(expires, tz=timezone.utc)
+    if isinstance(expires, (int, float)) and not isinstance(expires, bool):
+        # In local time, as botocore returns timestamps.
+        return datetime.fromtimestamp(expires, tz=timezone.utc).astimezone()
     raise AppStreamError("The endpoint returned a streaming URL without a valid Expires time.", ErrorKind.INVALID_RESPONSE)
 
 
 def create_streaming_url(client, request: StreamingRequest) -> StreamingURL:
     """Validate the request, then call CreateStreamingURL once. Raises ValidationError or botocore errors."""
     request = validate_streaming_request(request)
-    response = client.create_streaming_url(**streaming_url_parameters(request))
+    return streaming_url_from_response(client.create_streaming_url(**streaming_url_parameters(request)))
+
+
+def streaming_url_from_response(response: dict) -> StreamingURL:
+    """Return the URL and expiry of a CreateStreamingURL response; raise AppStreamError when either is missing."""
     url = response.get("StreamingURL")
     if not isinstance(url, str) or not url:
         raise AppStreamError("The endpoint returned no StreamingURL. Check the endpoint URL.", ErrorKind.INVALID_RESPONSE)

@@ -143,7 +143,7 @@ def _command_url(api, args) -> int:
         validity_seconds=args.validity,
         session_context=args.session_context,
     )
-    result = api.create_streaming_url(request)
+    result = api.create_streaming_url(request, allow_direct=True)
     _print(output.format_streaming_url(result, args.output))
     if args.open and not webbrowser.open(result.url):
         print(f"{PROGRAM}: warning: no browser could be started; copy the URL above.", file=sys.stderr)

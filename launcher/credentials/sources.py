@@ -125,6 +125,15 @@ def profile_settings(name: str) -> dict[str, str]:
     return _config_profiles().get(name, {})
 
 
+def credentials_file_section(name: str) -> dict[str, str]:
+    """Return the settings of the profile's section in the shared credentials file (keys, token)."""
+    parser = _read_ini(credentials_file_path())
+    for section in parser.sections():
+        if section.strip() == name:
+            return dict(parser.items(section))
+    return {}
+
+
 def environment_region() -> str | None:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
 

@@ -54,6 +54,9 @@ class Emulator:
         self.faults = Faults()
         self.expired_access_key_ids: set[str] = set()
         self.invalid_access_key_ids: set[str] = set()
+        # Access key ID -> secret access key. Requests signed with one of these key IDs must carry
+        # a valid SigV4 signature; other key IDs are accepted without a check.
+        self.secret_keys: dict[str, str] = {}
         self.state = EmulatorState(
             self.scenario,
             session_activation_seconds=session_activation_seconds,

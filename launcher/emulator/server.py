@@ -23,6 +23,7 @@ from launcher.emulator import faults as fault_kinds
 from launcher.emulator.appstream_api import remove_required_members
 from launcher.emulator.errors import AwsError
 from launcher.emulator.pages import index_page, not_found_page, session_page
+from launcher.emulator.signature import signature_problem
 from launcher.emulator.sts_api import (
     error_xml,
     not_authorized_message,
@@ -181,7 +182,7 @@ def handle_api_request(handler: RequestHandler, emulator: Emulator) -> None:
         time.sleep(emulator.latency_ms / 1000.0)
 
     try:
-        check_signature(handler, request, emulator)
+        check_signature(handler, request, emulator, raw_body)
         plan = emulator.faults.take(request.operation)
         if plan.delay_seconds:
             time.sleep(plan.delay_seconds)
@@ -240,8 +241,11 @@ def parse_api_request(handler: RequestHandler, raw_body: bytes, request_id: str)
     )
 
 
-def check_signature(handler: RequestHandler, request: ApiRequest, emulator: Emulator) -> None:
-    """Check that a SigV4 Authorization header is present and fresh; the signature itself is not verified."""
+def check_signature(handler: RequestHandler, request: ApiRequest, emulator: Emulator, body: bytes) -> None:
+    """Check that a SigV4 Authorization header is present and fresh.
+
+    The signature itself is verified only for key IDs in `emulator.secret_keys`.
+    """
     authorization = handler.headers.get("Authorization")
     if not authorization:
         raise AwsError(
@@ -276,6 +280,12 @@ def check_signature(handler: RequestHandler, request: ApiRequest, emulator: Emul
         ) from None
     _check_clock_skew(signed_at, datetime.now(timezone.utc))
 
+    secret = emulator.secret_keys.get(request.access_key_id)
+    if secret is not None:
+        parts = urlsplit(handler.path)
+        problem = signature_problem(authorization, handler.command, parts.path, parts.query, handler.headers.get, body, secret)
+        if problem is not None:
+            raise _signature_error(problem)
     if request.access_key_id in emulator.invalid_access_key_ids:
         raise AwsError(
             "UnrecognizedClientException",
