@@ -44,6 +44,9 @@ APPLICATION = "excel"
 # office-hq gets these fleets for the fleet-switch measurement; two share an image.
 EXTRA_FLEETS = ["office-always-on", "office-on-demand", "data-science", "elastic-browsers"]
 WAIT_TIMEOUT_SECONDS = 30
+# Fleets listed before the sample ones, so the all-fleets prefetch (10 per page) needs 7 pages and
+# a stack chosen as soon as the stacks show is chosen before the prefetch reaches its fleets.
+PADDING_FLEETS = 60
 
 
 def sample_scenario(extra_fleets: bool) -> dict:
@@ -52,6 +55,15 @@ def sample_scenario(extra_fleets: bool) -> dict:
     if extra_fleets:
         stack = next(item for item in scenario["Stacks"] if item["Name"] == STACK)
         stack["Fleets"] = list(EXTRA_FLEETS)
+    return scenario
+
+
+def padded_scenario() -> dict:
+    """Return the sample data with PADDING_FLEETS fleets of no stack listed before the sample fleets."""
+    scenario = sample_scenario(extra_fleets=False)
+    template = scenario["Fleets"][0]
+    padding = [dict(template, Name=f"aaa-padding-{number:02d}", DisplayName=f"Padding {number}") for number in range(PADDING_FLEETS)]
+    scenario["Fleets"] = padding + scenario["Fleets"]
     return scenario
 
 
@@ -162,6 +174,27 @@ def restored_window_flow(app: QApplication, emulator) -> Timeline:
     return timeline
 
 
+def early_stack_flow(app: QApplication, emulator) -> Timeline:
+    """Choose a stack before the all-fleets prefetch has read its fleets, then a fleet at once."""
+    from launcher.appstream.models import Fleet
+
+    timeline = Timeline(emulator)
+    window = new_window(app, emulator)
+    timeline.mark("window constructed")
+    wait_until(app, lambda: window.stack_picker.state is PickerState.READY)
+    timeline.mark("stacks shown")
+    window.stack_picker.select_key(STACK)
+    wait_until(app, lambda: window.fleet_picker.state is PickerState.READY)
+    timeline.mark("fleet names shown")
+    window.fleet_picker.select_key(FLEET)
+    wait_until(app, lambda: all(isinstance(item.value, Fleet) for item in window.fleet_picker.items))
+    timeline.mark("fleet states shown")
+    wait_until(app, lambda: window.application_picker.state is PickerState.READY)
+    timeline.mark("applications shown")
+    close_window(app, window)
+    return timeline
+
+
 def fleet_switch_flow(app: QApplication, emulator) -> Timeline:
     """Choose each other fleet of a four-fleet stack once the window is idle."""
     window = new_window(app, emulator)
@@ -210,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         results["window_restored"] = summarize(
             [restored_window_flow(app, emulator) for _ in range(args.runs)], args.latency_ms
         )
+    with start_emulator(padded_scenario(), latency_ms=args.latency_ms) as emulator:
+        shared_clients.client(Target(demo_source(), REGION, emulator.endpoint_url)).describe_stacks()
+        results["early_stack"] = summarize([early_stack_flow(app, emulator) for _ in range(args.runs)], args.latency_ms)
     with start_emulator(sample_scenario(extra_fleets=True), latency_ms=args.latency_ms) as emulator:
         shared_clients.client(Target(demo_source(), REGION, emulator.endpoint_url)).describe_stacks()
         results["fleet_switch"] = summarize([fleet_switch_flow(app, emulator) for _ in range(args.runs)], args.latency_ms)

@@ -125,6 +125,54 @@ def test_stack_choice_sends_only_list_associated_fleets(qtbot, make_window, mult
     assert [item.key for item in window.fleet_picker.items] == sorted(MULTI_FLEET_NAMES)
 
 
+def choose_stack_before_fleet_prefetch(qtbot, window: MainWindow, emulator) -> None:
+    """Choose the multi-fleet stack while the all-fleets prefetch is still waiting for its first page."""
+    wait_for_state(qtbot, window.stack_picker, PickerState.READY)
+    window.stack_picker.select_key(MULTI_FLEET_STACK)
+    wait_for_state(qtbot, window.fleet_picker, PickerState.READY)
+
+
+def fleet_values(window: MainWindow) -> list[object]:
+    return [item.value for item in window.fleet_picker.items]
+
+
+def test_fleet_names_shown_before_states(qtbot, make_window, multi_fleet_emulator):
+    multi_fleet_emulator.faults.slow(1.5, 2, "DescribeFleets")
+    window = make_window(multi_fleet_emulator.endpoint_url)
+
+    choose_stack_before_fleet_prefetch(qtbot, window, multi_fleet_emulator)
+
+    assert [item.key for item in window.fleet_picker.items] == sorted(MULTI_FLEET_NAMES)
+    assert fleet_values(window) == [None] * len(MULTI_FLEET_NAMES)
+    assert multi_fleet_emulator.calls.count("ListAssociatedFleets") == 1
+
+
+def test_fleet_states_follow_the_names(qtbot, make_window, multi_fleet_emulator):
+    from launcher.appstream.models import Fleet
+
+    multi_fleet_emulator.faults.slow(1.5, 2, "DescribeFleets")
+    window = make_window(multi_fleet_emulator.endpoint_url)
+    choose_stack_before_fleet_prefetch(qtbot, window, multi_fleet_emulator)
+
+    qtbot.waitUntil(lambda: all(isinstance(value, Fleet) for value in fleet_values(window)), timeout=LOAD_TIMEOUT_MS)
+
+    assert [item.key for item in window.fleet_picker.items] == sorted(MULTI_FLEET_NAMES)
+
+
+def test_fleet_chosen_by_name_keeps_choice(qtbot, make_window, multi_fleet_emulator):
+    multi_fleet_emulator.faults.slow(1.5, 2, "DescribeFleets")
+    window = make_window(multi_fleet_emulator.endpoint_url)
+    choose_stack_before_fleet_prefetch(qtbot, window, multi_fleet_emulator)
+
+    window.fleet_picker.select_key("data-science")
+    loading_text = window.application_picker.combo.lineEdit().placeholderText()
+    wait_for_state(qtbot, window.application_picker, PickerState.READY)
+    wait_until_idle(qtbot, window)
+
+    assert loading_text == "Loading the fleet's details…"
+    assert window.fleet_picker.selected_key() == "data-science"
+
+
 def test_fleet_choice_after_prefetch_sends_nothing(qtbot, make_window, multi_fleet_emulator):
     window = make_window(multi_fleet_emulator.endpoint_url)
     load_stack(qtbot, window, MULTI_FLEET_STACK)

@@ -212,6 +212,10 @@ class CachedListings:
             return None
         return [known[name] for name in names]
 
+    def known_fleets(self, names: Iterable[str]) -> dict[str, Fleet]:
+        """Return the stored records of those named fleets that are known, without a request."""
+        return self.cache.known_fleets(self.target_key, names)
+
     def cached_fleet(self, fleet_name: str) -> Fleet | None:
         return self.cache.known_fleets(self.target_key, [fleet_name]).get(fleet_name)
 
@@ -235,13 +239,16 @@ class CachedListings:
         loader = lambda: self.api.list_fleet_names(stack_name)  # noqa: E731
         return list(self.cache.load((self.target_key, _FLEET_NAMES, stack_name), loader))
 
-    def fleets(self, stack_name: str) -> list[Fleet]:
+    def fleets(self, stack_name: str, requested_at: float | None = None) -> list[Fleet]:
         """Return the stack's fleets with state and capacity.
 
         The names come from ListAssociatedFleets. Details the all-fleets prefetch has stored
         are used as they are, and only the fleets it has not read yet are described.
+        `requested_at` is the `time.monotonic()` at which the caller requested the names, when
+        that was before this call.
         """
-        requested_at = time.monotonic()
+        if requested_at is None:
+            requested_at = time.monotonic()
         names = self.fleet_names(stack_name)
         if not names:
             return []

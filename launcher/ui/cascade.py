@@ -23,6 +23,7 @@ lists and reads them again. Background prefetches fill the cache ahead of the us
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 
@@ -34,7 +35,15 @@ from launcher.appstream.clients import Target
 from launcher.appstream.errors import AppStreamError
 from launcher.appstream.listing import application_source
 from launcher.appstream.models import Application, Fleet, Stack
-from launcher.ui.items import CATALOG_KEY, application_items, catalog_item, fleet_item, fleet_state_note, stack_item
+from launcher.ui.items import (
+    CATALOG_KEY,
+    application_items,
+    catalog_item,
+    fleet_item,
+    fleet_state_note,
+    pending_fleet_item,
+    stack_item,
+)
 from launcher.ui.picker import PickerItem, ResourcePicker
 from launcher.ui.style import TONE_INFO, TONE_WARNING
 from launcher.ui.tasks import TaskRunner
@@ -43,6 +52,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL_STACKS = "stacks"
 CHANNEL_FLEETS = "fleets"
+CHANNEL_FLEET_DETAILS = "fleet-details"
 CHANNEL_APPLICATIONS = "applications"
 CHANNEL_PREFETCH_FLEETS = "prefetch-fleets"
 CHANNEL_PREFETCH_FLEET_NAMES = "prefetch-fleet-names"
@@ -112,7 +122,7 @@ class ResourceCascade(QObject):
                 self.preferred[name] = key
 
     def cancel(self) -> None:
-        for channel in (CHANNEL_STACKS, CHANNEL_FLEETS, CHANNEL_APPLICATIONS):
+        for channel in (CHANNEL_STACKS, CHANNEL_FLEETS, CHANNEL_FLEET_DETAILS, CHANNEL_APPLICATIONS):
             self._runner.cancel(channel)
 
     def refresh(self) -> None:
@@ -203,8 +213,13 @@ class ResourceCascade(QObject):
     # Fleets ------------------------------------------------------------------------------
 
     def load_fleets(self) -> None:
-        """Show the fleets of the selected stack, or the idle state when none is selected."""
+        """Show the fleets of the selected stack, or the idle state when none is selected.
+
+        The fleet names (ListAssociatedFleets) are shown as soon as they arrive. Fleets whose
+        state the all-fleets prefetch has not read yet are listed by name until DescribeFleets
+        or the prefetch returns them, so the list shows after one round trip."""
         self._runner.cancel(CHANNEL_FLEETS)
+        self._runner.cancel(CHANNEL_FLEET_DETAILS)
         stack_name = self.stacks.selected_key()
         target = self._target()
         if stack_name is None or target is None:
@@ -217,30 +232,65 @@ class ResourceCascade(QObject):
             self._show_fleets(listings, cached)
             return
         self.fleets.set_loading("Loading fleets…")
-        self._runner.submit(
-            CHANNEL_FLEETS,
-            partial(listings.fleets, stack_name),
-            partial(self._on_fleets_loaded, target, stack_name),
-            partial(self._on_fleets_failed, target, stack_name),
-        )
+        names = listings.cached_fleet_names(stack_name)
+        if names is None:
+            self._runner.submit(
+                CHANNEL_FLEETS,
+                partial(listings.fleet_names, stack_name),
+                partial(self._on_fleet_names_loaded, target, stack_name, time.monotonic()),
+                partial(self._on_fleets_failed, target, stack_name),
+            )
+        else:
+            self._show_fleet_names(target, stack_name, names, time.monotonic())
         self._prefetch_preferred_applications(listings)
         self.changed.emit()
 
     def _fleets_are_current(self, target: Target, stack_name: str) -> bool:
         return self._is_current(target) and self.stacks.selected_key() == stack_name
 
+    def _on_fleet_names_loaded(self, target: Target, stack_name: str, requested_at: float, names: list[str]) -> None:
+        if not self._fleets_are_current(target, stack_name):
+            log.debug("Ignored the fleet names of stack %s: the selection changed", stack_name)
+            return
+        self._show_fleet_names(target, stack_name, names, requested_at)
+        self.changed.emit()
+
+    def _show_fleet_names(self, target: Target, stack_name: str, names: list[str], requested_at: float) -> None:
+        """Show the stack's fleets by name, with the states already known, and load the missing states.
+
+        `requested_at` is when the names were requested, so the state request waits only for an
+        all-fleets prefetch page that was already in flight then.
+        """
+        listings = self._listings(target)
+        complete = listings.cached_fleets(stack_name)
+        if complete is not None:
+            self._show_fleets(listings, complete)
+            return
+        known = listings.known_fleets(names)
+        items = [fleet_item(known[name]) if name in known else pending_fleet_item(name) for name in names]
+        self.fleets.set_items(items, _preferred(items, self.preferred["fleet"]), f"Choose a fleet ({len(items)})")
+        self._show_fleet_note()
+        self._runner.submit(
+            CHANNEL_FLEET_DETAILS,
+            partial(listings.fleets, stack_name, requested_at),
+            partial(self._on_fleets_loaded, target, stack_name),
+            partial(self._on_fleets_failed, target, stack_name),
+        )
+
     def _on_fleets_loaded(self, target: Target, stack_name: str, fleets: list[Fleet]) -> None:
         if not self._fleets_are_current(target, stack_name):
             log.debug("Ignored the fleets of stack %s: the selection changed", stack_name)
             return
-        self._show_fleets(self._listings(target), fleets)
+        self._show_fleets(self._listings(target), fleets, keep_selection=True)
 
-    def _show_fleets(self, listings: CachedListings, fleets: list[Fleet]) -> None:
+    def _show_fleets(self, listings: CachedListings, fleets: list[Fleet], keep_selection: bool = False) -> None:
+        """Show the fleets with their states; `keep_selection` keeps a fleet chosen from the names shown first."""
         if not fleets:
             self.fleets.set_empty("This stack has no fleets")
         else:
             items = [fleet_item(fleet) for fleet in fleets]
-            self.fleets.set_items(items, _preferred(items, self.preferred["fleet"]), f"Choose a fleet ({len(items)})")
+            preferred = (self.fleets.selected_key() if keep_selection else None) or self.preferred["fleet"]
+            self.fleets.set_items(items, _preferred(items, preferred), f"Choose a fleet ({len(items)})")
             self._show_fleet_note()
             self._prefetch_applications(listings, fleets)
         self.changed.emit()
@@ -253,8 +303,12 @@ class ResourceCascade(QObject):
 
     def _show_fleet_note(self) -> None:
         fleet = self.fleets.selected_value()
-        note = fleet_state_note(fleet) if isinstance(fleet, Fleet) else ""
-        self.fleets.set_note(note, TONE_WARNING)
+        if isinstance(fleet, Fleet):
+            self.fleets.set_note(fleet_state_note(fleet), TONE_WARNING)
+        elif self.fleets.selected_key() is not None:
+            self.fleets.set_note("Loading the fleet's state…", TONE_INFO)
+        else:
+            self.fleets.set_note("", TONE_WARNING)
 
     def _on_fleet_selected(self, item: PickerItem | None, by_user: bool) -> None:
         if by_user and item is not None:
@@ -271,7 +325,11 @@ class ResourceCascade(QObject):
         fleet = self.fleets.selected_value()
         target = self._target()
         if not isinstance(fleet, Fleet) or target is None:
-            self.applications.set_idle("Choose a fleet first")
+            if self.fleets.selected_key() is not None and target is not None:
+                # A fleet chosen from the names shown first: its image is known once its state is.
+                self.applications.set_loading("Loading the fleet's details…")
+            else:
+                self.applications.set_idle("Choose a fleet first")
             self.changed.emit()
             return
         listings = self._listings(target)

@@ -38,6 +38,11 @@ def fleet_item(fleet: Fleet) -> PickerItem:
     return PickerItem(fleet.name, fleet_label(fleet), fleet, "\n".join(details))
 
 
+def pending_fleet_item(name: str) -> PickerItem:
+    """Return the entry of a fleet known by name only, until DescribeFleets returns its state."""
+    return PickerItem(name, name, None, f"Fleet: {name}\nState: loading…")
+
+
 def catalog_item() -> PickerItem:
     return PickerItem(CATALOG_KEY, CATALOG_LABEL, None, "Open the stack's application catalog; no application ID is sent")
 
