@@ -36,6 +36,7 @@ def isolated_environment(tmp_path, monkeypatch):
     # The default chain must never reach for the EC2 instance metadata service.
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("APPSTREAM_LAUNCHER_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("APPSTREAM_LAUNCHER_CACHE_DIR", str(tmp_path / "cache"))
     yield
 
 

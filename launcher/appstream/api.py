@@ -27,9 +27,10 @@ def redact_url(url: str) -> str:
 class AppStreamAPI(TargetCalls):
     """The listing and CreateStreamingURL calls for one (credential source, region, endpoint)."""
 
-    def list_stacks(self) -> list[Stack]:
+    def list_stacks(self, on_page: Callable[[list[Stack]], None] | None = None) -> list[Stack]:
+        """Return every stack, sorted by name, passing each page but the last to `on_page` as it arrives."""
         try:
-            return listing.list_stacks(self._client())
+            return listing.list_stacks(self._client(), on_page)
         except Exception as error:
             raise self._fail(error, "DescribeStacks") from error
 

@@ -231,9 +231,12 @@ class CachedListings:
 
     # Requests, for worker threads ---------------------------------------------------------
 
-    def stacks(self) -> list[Stack]:
-        """Return every stack, sorted by name (one DescribeStacks call per page on a cache miss)."""
-        return list(self.cache.load((self.target_key, _STACKS), self.api.list_stacks))
+    def stacks(self, on_page: Callable[[list[Stack]], None] | None = None) -> list[Stack]:
+        """Return every stack, sorted by name (one DescribeStacks call per page on a cache miss).
+
+        On a cache miss, `on_page` receives each page but the last as it arrives.
+        """
+        return list(self.cache.load((self.target_key, _STACKS), lambda: self.api.list_stacks(on_page)))
 
     def fleet_names(self, stack_name: str) -> list[str]:
         loader = lambda: self.api.list_fleet_names(stack_name)  # noqa: E731

@@ -45,20 +45,34 @@ def _page_responses(call, **params: Any) -> Iterator[dict[str, Any]]:
 def _pages(call, result_key: str, **params: Any) -> Iterator[Any]:
     """Yield every item of a NextToken-paged operation that botocore has no paginator for."""
     for response in _page_responses(call, **params):
-        # AppStream sends the list member even when it is empty, so a page without it is a broken
-        # response, not an empty listing.
-        if result_key not in response:
-            raise AppStreamError(
-                f"The endpoint returned a page without {result_key}. Check the endpoint URL; "
-                "try again if it is a temporary fault.",
-                ErrorKind.INVALID_RESPONSE,
-            )
-        yield from response.get(result_key) or ()
+        yield from _page_items(response, result_key)
 
 
-def list_stacks(client) -> list[Stack]:
-    """Return every stack (DescribeStacks, all pages), sorted by name."""
-    stacks = [stack_from_api(item) for item in _pages(client.describe_stacks, "Stacks")]
+def _page_items(response: dict[str, Any], result_key: str) -> list[Any]:
+    """Return the list member of one page; raise AppStreamError when the page lacks it."""
+    # AppStream sends the list member even when it is empty, so a page without it is a broken
+    # response, not an empty listing.
+    if result_key not in response:
+        raise AppStreamError(
+            f"The endpoint returned a page without {result_key}. Check the endpoint URL; "
+            "try again if it is a temporary fault.",
+            ErrorKind.INVALID_RESPONSE,
+        )
+    return list(response.get(result_key) or ())
+
+
+def list_stacks(client, on_page: Callable[[list[Stack]], None] | None = None) -> list[Stack]:
+    """Return every stack (DescribeStacks, all pages), sorted by name.
+
+    `on_page` is called with the stacks of each page but the last as it arrives, so a caller
+    can show them while the later pages load.
+    """
+    stacks: list[Stack] = []
+    for response in _page_responses(client.describe_stacks):
+        page = [stack_from_api(item) for item in _page_items(response, "Stacks")]
+        stacks.extend(page)
+        if on_page is not None and response.get("NextToken"):
+            on_page(page)
     return sorted(stacks, key=lambda stack: stack.name.lower())
 
 

@@ -35,6 +35,8 @@ from launcher.appstream.clients import Target
 from launcher.appstream.errors import AppStreamError
 from launcher.appstream.listing import application_source
 from launcher.appstream.models import Application, Fleet, Stack
+from launcher.appstream.name_cache import NameCache, target_digest
+from launcher.credentials.sources import KIND_STATIC
 from launcher.ui.items import (
     CATALOG_KEY,
     application_items,
@@ -60,6 +62,8 @@ CHANNEL_PREFETCH_APPLICATIONS = "prefetch-applications"
 
 NO_APPLICATIONS_NOTE = "This fleet has no enabled applications."
 REFRESH_TOOLTIP = "Reload the stack, fleet and application lists from AppStream (F5)"
+# While the stacks load, the pages read so far are shown at most this often.
+PAGE_SHOW_INTERVAL_SECONDS = 0.5
 # The application lists of at most this many fleets of a stack are prefetched.
 MAX_PREFETCHED_FLEETS = 20
 
@@ -85,6 +89,7 @@ class ResourceCascade(QObject):
         applications: ResourcePicker,
         parent: QObject | None = None,
         cache: ListingCache | None = None,
+        name_cache: NameCache | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
@@ -93,6 +98,10 @@ class ResourceCascade(QObject):
         self.fleets = fleets
         self.applications = applications
         self.cache = cache if cache is not None else ListingCache()
+        self.name_cache = name_cache
+        # Where the stacks shown while the list loads come from: "saved" names, "pages" so far, or None.
+        self._provisional: str | None = None
+        self._last_page_shown = 0.0
         self.preferred: dict[str, str] = {"stack": "", "fleet": "", "application": CATALOG_KEY}
         # Cache key of the target whose stacks are shown or loading; None before the first load.
         self._stacks_target_key: tuple | None = None
@@ -153,12 +162,14 @@ class ResourceCascade(QObject):
             self.stacks.set_idle("Enter a valid region first")
             self.changed.emit()
             return
-        if target.cache_key == self._stacks_target_key:
+        reloading = target.cache_key == self._stacks_target_key
+        if reloading:
             self.cache.invalidate(target.cache_key)
             log.info("Reloading the lists of %s in %s", target.source.key, target.region)
         else:
             self._cancel_prefetches()
         self._stacks_target_key = target.cache_key
+        self._provisional = None
 
         listings = self._listings(target)
         cached = listings.cached_stacks()
@@ -171,11 +182,15 @@ class ResourceCascade(QObject):
                 partial(_load_stack_items, listings),
                 partial(self._on_stacks_loaded, target),
                 partial(self._on_stacks_failed, target),
+                on_progress=partial(self._on_stack_page, target),
             )
         # The prefetches start before cached stacks are shown, so the fleet list that showing
         # them requests joins the preferred stack's prefetch instead of sending its own.
         self._prefetch_for_target(target, listings)
         if cached is None:
+            # Refresh and Retry show only what AppStream returns, never the saved names.
+            if not reloading:
+                self._show_saved_names(target)
             self.changed.emit()
         else:
             log.debug("Showing %d cached stacks of %s in %s", len(cached), target.source.key, target.region)
@@ -185,10 +200,38 @@ class ResourceCascade(QObject):
         current = self._target()
         return current is not None and current.cache_key == target.cache_key
 
+    def _show_saved_names(self, target: Target) -> None:
+        """Show the stack names saved when the target was last listed, until the real list arrives."""
+        if self.name_cache is None or target.source.kind == KIND_STATIC:
+            return
+        saved = self.name_cache.load(_names_digest(target))
+        if saved is None or not saved.stacks:
+            return
+        items = stack_items(sorted(saved.stacks, key=lambda stack: stack.name.lower()))
+        self._provisional = "saved"
+        note = f"Stack names from {saved.age_text()} ago. Checking with AppStream…"
+        self.stacks.set_provisional_items(items, _preferred(items, self.preferred["stack"]), note)
+        log.debug("Showing %d saved stack names of %s in %s", len(items), target.source.key, target.region)
+
+    def _on_stack_page(self, target: Target, items: list[PickerItem]) -> None:
+        """Show the stacks of the pages read so far, at most every PAGE_SHOW_INTERVAL_SECONDS."""
+        if not self._is_current(target) or self._provisional == "saved":
+            return
+        now = time.monotonic()
+        if self._provisional == "pages" and now - self._last_page_shown < PAGE_SHOW_INTERVAL_SECONDS:
+            return
+        self._provisional = "pages"
+        self._last_page_shown = now
+        self.stacks.set_provisional_items(items, _preferred(items, self.preferred["stack"]), f"Loading more stacks… {len(items)} so far")
+        self.changed.emit()
+
     def _on_stacks_loaded(self, target: Target, items: list[PickerItem]) -> None:
         if not self._is_current(target):
             return
+        self._provisional = None
         self._show_stacks(target, items)
+        if self.name_cache is not None and target.source.kind != KIND_STATIC:
+            self.name_cache.save(_names_digest(target), [item.value for item in items if isinstance(item.value, Stack)])
 
     def _show_stacks(self, target: Target, items: list[PickerItem]) -> None:
         if not items:
@@ -200,6 +243,7 @@ class ResourceCascade(QObject):
     def _on_stacks_failed(self, target: Target, error: AppStreamError) -> None:
         if not self._is_current(target):
             return
+        self._provisional = None
         self.stacks.set_error(error.message)
         self.changed.emit()
 
@@ -217,7 +261,8 @@ class ResourceCascade(QObject):
 
         The fleet names (ListAssociatedFleets) are shown as soon as they arrive. Fleets whose
         state the all-fleets prefetch has not read yet are listed by name until DescribeFleets
-        or the prefetch returns them, so the list shows after one round trip."""
+        or the prefetch returns them, so the list shows after one round trip.
+        """
         self._runner.cancel(CHANNEL_FLEETS)
         self._runner.cancel(CHANNEL_FLEET_DETAILS)
         stack_name = self.stacks.selected_key()
@@ -422,9 +467,22 @@ def stack_items(stacks: Sequence[Stack]) -> list[PickerItem]:
     return [stack_item(stack) for stack in stacks]
 
 
-def _load_stack_items(listings: CachedListings) -> list[PickerItem]:
-    """Load the stacks and build their dropdown entries, on a worker so the GUI thread only inserts them."""
-    return stack_items(listings.stacks())
+def _load_stack_items(listings: CachedListings, report: Callable[[list[PickerItem]], None]) -> list[PickerItem]:
+    """Load the stacks and build their dropdown entries, on a worker so the GUI thread only inserts them.
+
+    After each page but the last, `report` receives the entries of every stack read so far, sorted.
+    """
+    read: list[Stack] = []
+
+    def on_page(page: list[Stack]) -> None:
+        read.extend(page)
+        report(stack_items(sorted(read, key=lambda stack: stack.name.lower())))
+
+    return stack_items(listings.stacks(on_page))
+
+
+def _names_digest(target: Target) -> str:
+    return target_digest(target.source.key, target.region, target.endpoint_url)
 
 
 def _log_prefetch_failure(channel: str, error: AppStreamError) -> None:

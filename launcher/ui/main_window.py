@@ -37,6 +37,7 @@ from launcher.appstream.clients import Target
 from launcher.appstream.endpoints import EndpointOptions, apply_streaming_domain, options_for_source, store_options
 from launcher.appstream.errors import AppStreamError
 from launcher.appstream.models import Fleet, Stack, StreamingRequest, StreamingURL
+from launcher.appstream.name_cache import NameCache
 from launcher.appstream.native_client import client_link
 from launcher.appstream.recent import RecentLaunch, load_recent_launches, remember_launch
 from launcher.appstream.regions import COMMON_REGIONS, FALLBACK_REGION, appstream_regions
@@ -114,7 +115,9 @@ class MainWindow(QMainWindow):
         region: str | None = None,
         title: str = APP_TITLE,
         parent: QWidget | None = None,
+        name_cache: NameCache | None = None,
     ) -> None:
+        """`name_cache`, when given, shows the stack names saved at the last listing while the stacks load."""
         super().__init__(parent)
         if not sources:
             raise ValueError("MainWindow needs at least one credential source")
@@ -158,7 +161,13 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._set_tab_order()
         self.cascade = ResourceCascade(
-            self.tasks, self.target, self.stack_picker, self.fleet_picker, self.application_picker, self
+            self.tasks,
+            self.target,
+            self.stack_picker,
+            self.fleet_picker,
+            self.application_picker,
+            self,
+            name_cache=name_cache,
         )
         self._restore_settings(source_key, region)
         self._connect_signals()

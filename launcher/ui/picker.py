@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from launcher.ui.style import TONE_ERROR, TONE_PLAIN, set_tone
+from launcher.ui.style import TONE_ERROR, TONE_INFO, TONE_PLAIN, set_tone
 
 log = logging.getLogger(__name__)
 
@@ -195,10 +195,29 @@ class ResourcePicker(QWidget):
         self.retry_button.setVisible(True)
 
     def set_items(self, items: Sequence[PickerItem], preferred_key: str | None = None, placeholder: str = "") -> None:
-        """Fill the box and select the item whose key is `preferred_key`, if there is one."""
-        self._fill(list(items), preferred_key, PickerState.READY, placeholder)
+        """Fill the box and select the item whose key is `preferred_key`, if there is one.
+
+        After `set_provisional_items`, the item the user chose meanwhile, or the text they are
+        typing, is kept instead.
+        """
+        self._fill(list(items), preferred_key, PickerState.READY, placeholder, keep_choice=self.is_provisional)
         self._show_message("", TONE_PLAIN)
         self.retry_button.setVisible(False)
+
+    def set_provisional_items(self, items: Sequence[PickerItem], preferred_key: str | None, note: str) -> None:
+        """Show items that may still change, such as the pages loaded so far, while the state stays LOADING.
+
+        The items can be chosen at once. A later call, or `set_items`, keeps the item the user
+        chose or the text they are typing. `note` shows below the box, such as "Loading more…".
+        """
+        self._fill(list(items), preferred_key, PickerState.LOADING, "", keep_choice=self.is_provisional)
+        self._show_message(note, TONE_INFO)
+        self.retry_button.setVisible(False)
+
+    @property
+    def is_provisional(self) -> bool:
+        """True while the box shows items from `set_provisional_items`."""
+        return self._state is PickerState.LOADING and bool(self._items)
 
     def set_note(self, text: str, tone: str = TONE_PLAIN) -> None:
         """Show a note below the box (for example a fleet state warning), or hide it with ""."""
@@ -242,7 +261,16 @@ class ResourcePicker(QWidget):
             self._programmatic -= 1
         self._update_selection(by_user=False)
 
-    def _fill(self, items: list[PickerItem], preferred_key: str | None, state: PickerState, placeholder: str) -> None:
+    def _fill(
+        self, items: list[PickerItem], preferred_key: str | None, state: PickerState, placeholder: str, keep_choice: bool = False
+    ) -> None:
+        """Replace the items; with `keep_choice`, the current item or the unmatched typed text stays."""
+        typed = ""
+        if keep_choice:
+            if self._selected is not None:
+                preferred_key = self._selected.key
+            else:
+                typed = self.combo.currentText()
         self._programmatic += 1
         try:
             self._state = state
@@ -252,10 +280,14 @@ class ResourcePicker(QWidget):
                 self.combo.addItem(item.label, item.key)
                 if item.tooltip:
                     self.combo.setItemData(index, item.tooltip, Qt.ItemDataRole.ToolTipRole)
-            index = self._index_of(preferred_key)
+            index = -1 if typed else self._index_of(preferred_key)
             self.combo.setCurrentIndex(index)
-            self.combo.setEditText(items[index].label if index >= 0 else "")
-            self._show_text_start()
+            if typed:
+                # The user is typing: the text stays where it is, cursor included.
+                self.combo.setEditText(typed)
+            else:
+                self.combo.setEditText(items[index].label if index >= 0 else "")
+                self._show_text_start()
             self.combo.lineEdit().setPlaceholderText(placeholder)
             self.combo.setEnabled(True)
         finally:

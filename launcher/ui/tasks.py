@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
@@ -59,6 +60,7 @@ class _Task:
     function: Callable[[], Any]
     on_result: Callable[[Any], None]
     on_error: Callable[[AppStreamError], None] | None
+    on_progress: Callable[[Any], None] | None = None
     # Set on the GUI thread; workers only read it, so a plain bool is enough under the GIL.
     cancelled: bool = False
 
@@ -71,6 +73,7 @@ class _Relay(QObject):
     """
 
     finished = Signal(int, bool, object)
+    progress = Signal(int, object)
 
 
 class _BackgroundQueue:
@@ -137,6 +140,7 @@ class TaskRunner(QObject):
         self._pool = _shared_pool()
         self._relay = _Relay()
         self._relay.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._relay.progress.connect(self._deliver_progress, Qt.ConnectionType.QueuedConnection)
         self._counter = _WorkerCounter()
         self._tasks: dict[int, _Task] = {}
         self._latest: dict[str, int] = {}
@@ -149,14 +153,18 @@ class TaskRunner(QObject):
         function: Callable[[], Any],
         on_result: Callable[[Any], None],
         on_error: Callable[[AppStreamError], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
     ) -> int:
         """Run `function` on a worker and return the task id.
 
         `on_result(value)` or `on_error(error)` is called on the GUI thread, unless a later
         `submit` on the same channel, `cancel(channel)` or `shutdown()` came first. An
         exception other than AppStreamError is logged and delivered as an AppStreamError.
+        With `on_progress`, `function` is called with a `report(value)` callable instead of no
+        argument, and each reported value reaches `on_progress` on the GUI thread, in order,
+        before the result.
         """
-        return self._submit(channel, function, on_result, on_error, background=False)
+        return self._submit(channel, function, on_result, on_error, background=False, on_progress=on_progress)
 
     def submit_background(
         self,
@@ -180,6 +188,7 @@ class TaskRunner(QObject):
         on_error: Callable[[AppStreamError], None] | None,
         *,
         background: bool,
+        on_progress: Callable[[Any], None] | None = None,
     ) -> int:
         if self._closed:
             raise RuntimeError("TaskRunner.submit called after shutdown")
@@ -188,7 +197,9 @@ class TaskRunner(QObject):
         if previous is not None:
             self._drop(previous)
 
-        task = _Task(self._next_id, channel, function, on_result, on_error)
+        task = _Task(self._next_id, channel, function, on_result, on_error, on_progress)
+        if on_progress is not None:
+            task.function = partial(function, partial(_report_progress, task, self._relay))
         self._next_id += 1
         self._tasks[task.task_id] = task
         self._latest[channel] = task.task_id
@@ -276,8 +287,22 @@ class TaskRunner(QObject):
             log.warning("Task on channel %s failed: %s", task.channel, getattr(payload, "message", payload))
 
 
+    @Slot(int, object)
+    def _deliver_progress(self, task_id: int, value: object) -> None:
+        task = self._tasks.get(task_id)
+        if task is None or task.cancelled or task.on_progress is None:
+            return
+        task.on_progress(value)
+
+
 def _ignore_result(_value: object) -> None:
     pass
+
+
+def _report_progress(task: _Task, relay: _Relay, value: object) -> None:
+    """Post a progress value of a running task to the GUI thread (called on the worker)."""
+    if not task.cancelled:
+        relay.progress.emit(task.task_id, value)
 
 
 def _run_task(task: _Task, relay: _Relay, counter: _WorkerCounter) -> None:
