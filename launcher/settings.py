@@ -121,7 +121,8 @@ class SettingsStore:
         """Return the stored settings, or defaults. A corrupt file is moved aside, and `warning` names the new path."""
         self.warning = None
         try:
-            text = self.path.read_text(encoding="utf-8")
+            # utf-8-sig also reads a file that an editor saved with a byte order mark.
+            text = self.path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             return Settings()
         except (OSError, UnicodeDecodeError) as error:

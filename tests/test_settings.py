@@ -70,3 +70,10 @@ def test_settings_drop_mistyped_entries(tmp_path):
     loaded = SettingsStore(path).load()
     assert loaded.source_regions == {"profile:lab": "eu-west-1"}
     assert loaded.recent_launches == [{"stack": "s"}]
+
+
+def test_settings_file_with_byte_order_mark_loads(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"region": "eu-west-1"}')
+
+    assert SettingsStore(path).load().region == "eu-west-1"

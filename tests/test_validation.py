@@ -121,3 +121,13 @@ def test_check_request_valid_is_empty():
 def test_validate_request_converts_validity_text():
     request = StreamingRequest(stack_name="s", fleet_name="f", user_id="user1", validity_seconds="120")
     assert validate_streaming_request(request).validity_seconds == 120
+
+
+def test_user_id_strips_surrounding_spaces():
+    assert validate_user_id("  test-user \n") == "test-user"
+
+
+def test_streaming_request_strips_user_id():
+    request = StreamingRequest(stack_name="office-hq", fleet_name="office-always-on", user_id=" test-user ")
+
+    assert validate_streaming_request(request).user_id == "test-user"

@@ -28,7 +28,12 @@ def _shorten(value: str, limit: int = 40) -> str:
 
 
 def validate_user_id(value: object) -> str:
-    """Return the user ID if AppStream accepts it, else raise ValidationError naming the fix."""
+    """Return the user ID, without surrounding spaces, if AppStream accepts it, else raise ValidationError naming the fix.
+
+    Spaces around a pasted ID are removed, because AppStream accepts no spaces in a user ID.
+    """
+    if isinstance(value, str):
+        value = value.strip()
     if not isinstance(value, str) or value == "":
         raise ValidationError("user_id", "User ID is missing. Enter 2 to 32 characters, such as 'test-user'.")
     length = len(value)
@@ -142,15 +147,15 @@ def validate_streaming_request(request: StreamingRequest) -> StreamingRequest:
     validate_resource_name("stack", request.stack_name)
     validate_resource_name("fleet", request.fleet_name)
     validate_application_id(request.application_id)
-    validate_user_id(request.user_id)
+    user_id = validate_user_id(request.user_id)
     validity = validate_validity(request.validity_seconds)
     validate_session_context(request.session_context)
-    if validity == request.validity_seconds:
+    if validity == request.validity_seconds and user_id == request.user_id:
         return request
     return StreamingRequest(
         stack_name=request.stack_name,
         fleet_name=request.fleet_name,
-        user_id=request.user_id,
+        user_id=user_id,
         application_id=request.application_id,
         validity_seconds=validity,
         session_context=request.session_context,

@@ -587,7 +587,7 @@ class MainWindow(QMainWindow):
         return StreamingRequest(
             stack_name=self.stack_picker.selected_key() or "",
             fleet_name=self.fleet_picker.selected_key() or "",
-            user_id=self.user_id_edit.text(),
+            user_id=self.user_id_edit.text().strip(),
             application_id=None if application in (None, CATALOG_KEY) else application,
             validity_seconds=self.validity_picker.seconds(),
             session_context=session_context if session_context else None,
