@@ -431,3 +431,13 @@ def test_cli_url_skips_botocore_import(emulator):
     )
 
     assert result.stderr.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_streaming_url_json_expiry_is_utc():
+    from datetime import timedelta
+
+    from launcher.appstream.models import StreamingURL
+
+    local = datetime(2026, 12, 4, 20, 30, tzinfo=timezone(timedelta(hours=2)))
+
+    assert StreamingURL(url="u", expires=local).to_json()["Expires"] == "2026-12-04T18:30:00+00:00"

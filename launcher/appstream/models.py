@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 DESKTOP_APPLICATION_ID = "Desktop"
 
@@ -119,4 +119,5 @@ class StreamingURL:
     expires: datetime
 
     def to_json(self) -> dict[str, str]:
-        return {"StreamingURL": self.url, "Expires": self.expires.isoformat()}
+        """Return the JSON form, with Expires in ISO 8601 in UTC whatever the local time zone."""
+        return {"StreamingURL": self.url, "Expires": self.expires.astimezone(timezone.utc).isoformat()}
