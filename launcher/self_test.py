@@ -3,7 +3,7 @@
 It runs without a window or a display (Qt's offscreen platform unless QT_QPA_PLATFORM is set)
 and checks what a PyInstaller build can silently lose: modules, data files, keyring backends,
 Qt plugins and botocore's service models. The last check drives the built-in emulator on
-127.0.0.1 through the app's own AppStream layer and boto3, so it needs no AWS account or network.
+127.0.0.1 through the app's own AppStream layer and botocore, so it needs no AWS account or network.
 
 Each check prints one line, `PASS name: detail` or `FAIL name: reason`, and the exit status is
 0 only when every check passed. The keyring check reads the backend keyring chose and never
@@ -55,8 +55,7 @@ class CheckFailed(Exception):
 
 
 def check_imports() -> str:
-    import boto3  # noqa: F401 - importing is the check
-    import botocore  # noqa: F401
+    import botocore  # noqa: F401 - importing is the check
     import keyring  # noqa: F401
     from PySide6 import QtGui, QtSvg, QtWidgets  # noqa: F401
 

@@ -10,7 +10,6 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import boto3  # noqa: E402
 import botocore  # noqa: E402
 import keyring  # noqa: E402
 import PySide6  # noqa: E402
@@ -64,9 +63,12 @@ def test_dialog_shows_versions(dialog):
     assert values["AppStream Launcher"] == __version__
     assert values["Qt"] == qVersion()
     assert values["PySide6"] == PySide6.__version__
-    assert values["boto3"] == boto3.__version__
     assert values["botocore"] == botocore.__version__
     assert values["keyring"] == metadata.version("keyring")
+
+
+def test_dialog_omits_boto3(dialog):
+    assert "boto3" not in dialog.value_labels
 
 
 def test_dialog_shows_paths_and_python(dialog):
@@ -195,7 +197,7 @@ def test_package_version_falls_back_to_module(monkeypatch):
 
     monkeypatch.setattr(about_dialog.metadata, "version", missing)
 
-    assert package_version(("boto3",), "boto3") == boto3.__version__
+    assert package_version(("botocore",), "botocore") == botocore.__version__
 
 
 def test_package_version_module_without_version(monkeypatch):

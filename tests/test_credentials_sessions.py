@@ -10,7 +10,7 @@ import json
 import pytest
 
 from launcher.appstream.api import AppStreamAPI
-from launcher.appstream.clients import ClientCache, Target, make_session
+from launcher.appstream.clients import ClientCache, Target, make_session, session_with_keys
 from launcher.appstream.errors import AppStreamError, ErrorKind
 from launcher.credentials import sessions
 from launcher.credentials.errors import MfaCodeError
@@ -123,9 +123,7 @@ def test_invalid_keys_reported(repository, emulator):
 
 
 def test_sts_endpoint_follows_target():
-    import boto3
-
-    session = boto3.Session(aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET)
+    session = session_with_keys(ACCESS_KEY_ID, SECRET)
     assert sessions.sts_client(session, "eu-west-1", None).meta.endpoint_url == "https://sts.eu-west-1.amazonaws.com"
     assert sessions.sts_client(session, "eu-west-1", "http://127.0.0.1:9").meta.endpoint_url == "http://127.0.0.1:9"
 

@@ -518,7 +518,7 @@ def test_window_list_fault_then_retry(case, qtbot, harness, make_window):
 # Upper bound on botocore's backoff between the 3 attempts of standard retry mode: at most
 # 1 s and 2 s for throttling, and less for other errors in botocore 1.43.
 MAX_BACKOFF_SECONDS = 3
-# Time for the Python interpreter to start and import boto3 in a subprocess, on a loaded machine.
+# Time for the Python interpreter to start and import botocore in a subprocess, on a loaded machine.
 PROCESS_START_ALLOWANCE_SECONDS = 15
 
 

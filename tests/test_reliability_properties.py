@@ -67,9 +67,10 @@ def test_user_id_accepted_or_rejected(value):
         assert error.field == "user_id"
         assert error.message
         return
-    assert accepted == value
-    assert USER_ID_MIN_LENGTH <= len(value) <= USER_ID_MAX_LENGTH
-    assert USER_ID_PATTERN.fullmatch(value)
+    # Spaces around a pasted ID are removed before the checks.
+    assert accepted == value.strip()
+    assert USER_ID_MIN_LENGTH <= len(accepted) <= USER_ID_MAX_LENGTH
+    assert USER_ID_PATTERN.fullmatch(accepted)
 
 
 @settings(max_examples=EXAMPLES, deadline=None)

@@ -1,7 +1,8 @@
-"""boto3 clients, created once per (credential source, region, endpoint, service) and shared.
+"""botocore clients, created once per (credential source, region, endpoint, service) and shared.
 
-boto3 is imported inside the functions here, never at module level, so that the window can show
-before boto3 and the botocore models have loaded.
+botocore is imported inside the functions here, never at module level, so that the window can
+show before botocore and its models have loaded. The app uses botocore sessions directly, not
+boto3, because importing boto3 also imports s3transfer, which no request here needs.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ MAX_ATTEMPTS = 3
 class Target:
     """The destination of requests: a credential source, a region and an optional endpoint URL.
 
-    With `endpoint_url` None, boto3 resolves the endpoint itself, honouring
+    With `endpoint_url` None, botocore resolves the endpoint itself, honouring
     AWS_ENDPOINT_URL_APPSTREAM and AWS_ENDPOINT_URL. `use_fips` makes AppStream clients resolve
     the FIPS endpoint of the region; botocore ignores it when an endpoint URL is set.
     """
@@ -59,29 +60,47 @@ def client_config(use_fips: bool = False):
     )
 
 
+def new_session(profile: str | None = None):
+    """Create a botocore Session for `profile`, or for AWS_PROFILE and the default chain when it is None.
+
+    The shared config files are read here, so a missing profile (named here or by AWS_PROFILE)
+    raises botocore's ProfileNotFound from this call rather than from the first client.
+    """
+    import botocore.session
+
+    session = botocore.session.Session(profile=profile)
+    session.get_scoped_config()
+    return session
+
+
+def session_with_keys(
+    access_key_id: str, secret_access_key: str, session_token: str | None = None, region: str | None = None
+):
+    """Create a botocore Session that signs with the given keys and ignores every other credential source."""
+    session = new_session()
+    session.set_credentials(access_key_id, secret_access_key, session_token)
+    if region is not None:
+        session.set_config_variable("region", region)
+    return session
+
+
 def make_session(source: CredentialSource, target: Target | None = None):
-    """Return a boto3 Session for the credential source.
+    """Return a botocore Session for the credential source.
 
     With a target, STS calls that the session makes itself (saved credentials with MFA or a
     role, assume-role profiles) go to the target's endpoint URL when it has one.
     """
-    import boto3
-
     if source.kind == KIND_DEFAULT:
         from launcher.credentials.sessions import prepare_profile_session, profile_for_source
 
-        return prepare_profile_session(boto3.Session(), profile_for_source(source), target)
+        return prepare_profile_session(new_session(), profile_for_source(source), target)
     if source.kind == KIND_PROFILE:
         from launcher.credentials.sessions import prepare_profile_session
 
-        return prepare_profile_session(boto3.Session(profile_name=source.name), source.name, target)
+        return prepare_profile_session(new_session(source.name), source.name, target)
     if source.kind == KIND_STATIC and source.credentials is not None:
         keys = source.credentials
-        return boto3.Session(
-            aws_access_key_id=keys.access_key_id,
-            aws_secret_access_key=keys.secret_access_key,
-            aws_session_token=keys.session_token,
-        )
+        return session_with_keys(keys.access_key_id, keys.secret_access_key, keys.session_token)
     if source.kind == KIND_SAVED:
         from launcher.credentials.sessions import session_for_saved
 
@@ -90,7 +109,7 @@ def make_session(source: CredentialSource, target: Target | None = None):
 
 
 class ClientCache:
-    """Thread-safe cache of boto3 clients. Clients are safe to share between threads once made."""
+    """Thread-safe cache of botocore clients. Clients are safe to share between threads once made."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -111,7 +130,7 @@ class ClientCache:
                 self._sessions[session_key] = session
             # The FIPS option covers AppStream requests only; STS clients keep botocore's default endpoint.
             use_fips = target.use_fips and service == "appstream"
-            client = session.client(
+            client = session.create_client(
                 service, region_name=target.region, endpoint_url=target.endpoint_url, config=client_config(use_fips)
             )
             self._clients[key] = client

@@ -1,4 +1,4 @@
-"""boto3 sessions for saved credentials, and MFA prompts for AWS profiles that assume a role.
+"""botocore sessions for saved credentials, and MFA prompts for AWS profiles that assume a role.
 
 Saved credentials without MFA or a role give a session with the stored keys. With an MFA device
 and no role, the session uses temporary credentials from STS GetSessionToken. With a role ARN,
@@ -165,14 +165,13 @@ def _saved_label(name: str) -> str:
 
 
 def session_for_saved(name: str, target: Target | None = None, *, repository: CredentialsRepository | None = None):
-    """Return a boto3 Session for the saved credentials `name`.
+    """Return a botocore Session for the saved credentials `name`.
 
     Raises AppStreamError subclasses: SavedCredentialsError when the entry or its secret is
     missing, SecretStoreError when the keyring fails. STS errors and MFA prompts happen later,
     on the first request signed with the session.
     """
-    import boto3
-
+    from launcher.appstream.clients import session_with_keys
     from launcher.credentials.repository import CredentialsRepository, active_repository
 
     repository = repository or active_repository() or CredentialsRepository()
@@ -181,12 +180,7 @@ def session_for_saved(name: str, target: Target | None = None, *, repository: Cr
     region = (target.region if target is not None else None) or entry.region or default_region() or FALLBACK_REGION
     endpoint_url = target.endpoint_url if target is not None else None
 
-    base = boto3.Session(
-        aws_access_key_id=entry.access_key_id,
-        aws_secret_access_key=secrets.secret_access_key,
-        aws_session_token=secrets.session_token,
-        region_name=region,
-    )
+    base = session_with_keys(entry.access_key_id, secrets.secret_access_key, secrets.session_token, region)
     if not entry.mfa_serial and not entry.role_arn:
         return base
 
@@ -200,7 +194,7 @@ def sts_client(session, region: str, endpoint_url: str | None):
     """Return an STS client of `session`: at `endpoint_url` when set, else at the regional endpoint of `region`."""
     from launcher.appstream.clients import client_config
 
-    return session.client("sts", region_name=region, endpoint_url=endpoint_url, config=client_config())
+    return session.create_client("sts", region_name=region, endpoint_url=endpoint_url, config=client_config())
 
 
 def _fetch_temporary(base, entry: SavedCredentials, region: str, endpoint_url: str | None):
@@ -243,10 +237,10 @@ def _fetch_temporary(base, entry: SavedCredentials, region: str, endpoint_url: s
 
 
 def _session_with_credentials(credentials: Credentials, region: str):
-    """Return a boto3 Session that signs with `credentials` and ignores every other credential source."""
-    import boto3
-    import botocore.session
+    """Return a botocore Session that signs with `credentials` and ignores every other credential source."""
     from botocore.credentials import CredentialProvider, CredentialResolver
+
+    from launcher.appstream.clients import new_session
 
     class _Provider(CredentialProvider):
         METHOD = credentials.method
@@ -254,9 +248,10 @@ def _session_with_credentials(credentials: Credentials, region: str):
         def load(self):
             return credentials
 
-    core = botocore.session.Session()
-    core.register_component("credential_provider", CredentialResolver(providers=[_Provider()]))
-    return boto3.Session(botocore_session=core, region_name=region)
+    session = new_session()
+    session.register_component("credential_provider", CredentialResolver(providers=[_Provider()]))
+    session.set_config_variable("region", region)
+    return session
 
 
 def prepare_profile_session(session, profile_name: str | None, target: Target | None = None):
@@ -270,8 +265,8 @@ def prepare_profile_session(session, profile_name: str | None, target: Target | 
 
     name = profile_name or "default"
     try:
-        provider = session._session.get_component("credential_provider").get_provider("assume-role")
-    except (AttributeError, UnknownCredentialError) as error:
+        provider = session.get_component("credential_provider").get_provider("assume-role")
+    except UnknownCredentialError as error:
         log.debug("No assume-role provider to hook for profile %s: %s", name, error)
         return session
     if not hasattr(provider, "_prompter"):

@@ -1,7 +1,7 @@
 """Credential sources the launcher offers: the default AWS chain, AWS profiles and static keys.
 
 Profiles are read from the shared config and credentials files with configparser, so listing
-them does not import boto3 (which keeps it off the window's start-up path).
+them does not import botocore (which keeps it off the window's start-up path).
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def environment_region() -> str | None:
 
 
 def default_region(source: CredentialSource | None = None) -> str | None:
-    """Return the region boto3 would use for the source: AWS_REGION, then the profile's region."""
+    """Return the default region of the source: AWS_REGION or AWS_DEFAULT_REGION, then the profile's region."""
     region = environment_region()
     if region:
         return region

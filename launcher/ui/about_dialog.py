@@ -1,6 +1,6 @@
 """The About dialog: the app's version and the details a bug report needs, with a copy button.
 
-It shows the versions of the app, Qt, PySide6, boto3, botocore and keyring, the keyring backend
+It shows the versions of the app, Qt, PySide6, botocore and keyring, the keyring backend
 in use, the log file and settings folder, and the Python version and platform. Every value is
 selectable, and "Copy details" puts them on the clipboard as plain "Name: value" lines.
 
@@ -60,7 +60,6 @@ MIN_WIDTH_PX = 560
 # A frozen build may ship no package metadata, so the module's __version__ is the fallback.
 PACKAGES = (
     ("PySide6", ("PySide6-Essentials", "PySide6"), "PySide6"),
-    ("boto3", ("boto3",), "boto3"),
     ("botocore", ("botocore",), "botocore"),
     ("keyring", ("keyring",), "keyring"),
 )
