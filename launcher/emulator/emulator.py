@@ -18,6 +18,7 @@ from launcher.emulator.sts_api import StsApi
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_HOST = "127.0.0.1"
 # Listings return this many items per page unless a request sets MaxResults or Limit.
 DEFAULT_PAGE_SIZE = 10
 DEFAULT_SESSION_ACTIVATION_SECONDS = 3.0
@@ -31,23 +32,29 @@ class Emulator:
 
     Create it with start_emulator(). The attributes latency_ms, page_size,
     session_activation_seconds, fleet_transition_seconds and
-    expired_session_seconds can be changed while it runs.
+    expired_session_seconds can be changed while it runs. See start_emulator()
+    for the arguments.
     """
 
     def __init__(
         self,
         scenario: str | Path | dict[str, Any] | None = None,
         *,
-        host: str = "127.0.0.1",
+        host: str | None = None,
         port: int = 0,
+        sock: socket.socket | None = None,
         page_size: int | None = None,
         latency_ms: int = 0,
         session_activation_seconds: float = DEFAULT_SESSION_ACTIVATION_SECONDS,
         fleet_transition_seconds: float = DEFAULT_FLEET_TRANSITION_SECONDS,
         expired_session_seconds: float = DEFAULT_EXPIRED_SESSION_SECONDS,
     ) -> None:
-        self.host, self._address_family = _loopback_address(host)
+        if sock is None:
+            self.host, self._address_family = _loopback_address(DEFAULT_HOST if host is None else host)
+        else:
+            self.host, self._address_family = _listening_socket_address(sock, host, port)
         self._requested_port = port
+        self._socket = sock
         self.scenario: Scenario = load_scenario(scenario)
         self.page_size = DEFAULT_PAGE_SIZE if page_size is None else page_size
         self.latency_ms = latency_ms
@@ -75,7 +82,11 @@ class Emulator:
     def start(self) -> Emulator:
         if self._server is not None:
             return self
-        self._server = EmulatorHTTPServer((self.host, self._requested_port), self, self._address_family)
+        if self._socket is not None and self._socket.fileno() == -1:
+            raise RuntimeError(
+                "The emulator's socket was closed by stop(). Create a new Emulator with a new listening socket."
+            )
+        self._server = EmulatorHTTPServer((self.host, self._requested_port), self, self._address_family, self._socket)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -189,8 +200,9 @@ class Emulator:
 def start_emulator(
     scenario: str | Path | dict[str, Any] | None = None,
     *,
-    host: str = "127.0.0.1",
+    host: str | None = None,
     port: int = 0,
+    sock: socket.socket | None = None,
     page_size: int | None = None,
     latency_ms: int = 0,
     session_activation_seconds: float = DEFAULT_SESSION_ACTIVATION_SECONDS,
@@ -200,14 +212,19 @@ def start_emulator(
     """Start an emulator in background threads and return it.
 
     scenario is a path to a scenario JSON file, a dict in the same format, or
-    None for the packaged sample data. port 0 picks a free port. Raises
-    ScenarioError for an invalid scenario, ValueError for a host that is not
-    a loopback address, and OSError when the port is taken.
+    None for the packaged sample data. host is a loopback address (None means
+    127.0.0.1) and port 0 picks a free port. sock is a TCP socket that the
+    caller has already bound to a loopback address and made listen. The
+    emulator then serves on it and closes it in stop(), and host and port
+    must be left out. Raises ScenarioError for an invalid scenario,
+    ValueError for a host or sock that is not on a loopback address or an
+    unusable sock, and OSError when the port is taken.
     """
     emulator = Emulator(
         scenario,
         host=host,
         port=port,
+        sock=sock,
         page_size=page_size,
         latency_ms=latency_ms,
         session_activation_seconds=session_activation_seconds,
@@ -234,3 +251,19 @@ def _loopback_address(host: str) -> tuple[str, int]:
         )
     family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
     return str(address), family
+
+
+def _listening_socket_address(sock: socket.socket, host: str | None, port: int) -> tuple[str, int]:
+    """Return the loopback address and family that `sock` listens on, or raise ValueError for an unusable sock."""
+    if host is not None or port != 0:
+        raise ValueError(
+            "Pass either sock or host and port, not both, because the emulator serves on the address of sock."
+        )
+    if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
+        raise ValueError(f"sock must be a TCP socket (AF_INET or AF_INET6, SOCK_STREAM), not {sock!r}")
+    address, bound_port = sock.getsockname()[:2]
+    if bound_port == 0:
+        raise ValueError("sock is not bound. Bind it to a loopback address such as 127.0.0.1 and call listen() first.")
+    if hasattr(socket, "SO_ACCEPTCONN") and not sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+        raise ValueError(f"sock on port {bound_port} is not listening. Call listen() on it first.")
+    return _loopback_address(address)

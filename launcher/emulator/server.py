@@ -65,11 +65,25 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], emulator: Emulator, address_family: int) -> None:
+    def __init__(
+        self, address: tuple[str, int], emulator: Emulator, address_family: int, sock: socket.socket | None = None
+    ) -> None:
+        """Bind `address` and listen, or, when `sock` is given, serve on that already listening socket."""
         self.address_family = address_family
         self.emulator = emulator
         self.open_connections: set[socket.socket] = set()
-        super().__init__(address, RequestHandler)
+        super().__init__(address, RequestHandler, bind_and_activate=sock is None)
+        if sock is not None:
+            self._use_listening_socket(sock)
+
+    def _use_listening_socket(self, sock: socket.socket) -> None:
+        """Replace the unbound socket that TCPServer made with `sock`, setting what server_bind() would set."""
+        self.socket.close()
+        self.socket = sock
+        self.server_address = sock.getsockname()
+        host, port = self.server_address[:2]
+        self.server_name = socket.getfqdn(host)
+        self.server_port = port
 
     def close_open_connections(self) -> None:
         """Shut down keep-alive connections so their handler threads end."""
