@@ -3,9 +3,10 @@
 The probe patches QMainWindow.show so that the first window shown gets an event filter. At that
 window's first Paint event it prints one JSON line to stdout and ends the process:
 
-    {"first_paint": <time.time()>, "modules": {"boto3": false, ...}}
+    {"first_paint": <time.time()>, "modules": {"boto3": false, ...}, "stacks": 0}
 
-"modules" lists which heavy modules were in sys.modules at that moment. A worker thread may be
+"modules" lists which heavy modules were in sys.modules at that moment, and "stacks" how many
+entries the stack box listed (saved names from the last start, when there are any). A worker thread may be
 importing one of them already, which is allowed: only the GUI thread's path must not wait for it.
 The parent process compares "first_paint" with the time it spawned this process.
 """
@@ -30,7 +31,9 @@ class FirstPaintProbe(QObject):
         if event.type() == QEvent.Type.Paint:
             painted_at = time.time()
             modules = {name: name in sys.modules for name in WATCHED_MODULES}
-            print(json.dumps({"first_paint": painted_at, "modules": modules}), flush=True)
+            picker = getattr(watched, "stack_picker", None)
+            stacks = len(picker.items) if picker is not None else None
+            print(json.dumps({"first_paint": painted_at, "modules": modules, "stacks": stacks}), flush=True)
             sys.stderr.flush()
             # The measurement is done; skip the window's orderly shutdown, which waits for requests.
             os._exit(0)

@@ -42,6 +42,7 @@ def isolated_environment(config_dir: str, platform: str) -> dict[str, str]:
 def measure_first_paint(launcher_args: list[str], runs: int, platform: str) -> dict:
     """Spawn the probe `runs` times and return the seconds from spawn to first paint of each run."""
     seconds: list[float] = []
+    stacks: list[int | None] = []
     modules: dict[str, bool] = {}
     failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="launcher-bench-") as config_dir:
@@ -62,8 +63,16 @@ def measure_first_paint(launcher_args: list[str], runs: int, platform: str) -> d
                 continue
             report = json.loads(line)
             seconds.append(report["first_paint"] - spawned_at)
+            stacks.append(report.get("stacks"))
             modules = report["modules"]
-    return {"platform": platform, "args": launcher_args, "seconds": seconds, "modules": modules, "failures": failures}
+    return {
+        "platform": platform,
+        "args": launcher_args,
+        "seconds": seconds,
+        "stacks_at_first_paint": stacks,
+        "modules": modules,
+        "failures": failures,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

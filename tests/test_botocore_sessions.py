@@ -235,3 +235,9 @@ def test_cli_botocore_url_skips_boto3(run_launcher, emulator):
 
     assert_botocore_only(report)
     assert report["stdout"].startswith("http")
+
+
+def test_sessions_share_one_data_loader():
+    from launcher.appstream.clients import new_session
+
+    assert new_session().get_component("data_loader") is new_session().get_component("data_loader")

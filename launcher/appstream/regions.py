@@ -26,7 +26,10 @@ def appstream_regions() -> tuple[str, ...]:
     """Return every region where AppStream has an endpoint, in all AWS partitions (GovCloud included)."""
     import botocore.session
 
+    from launcher.appstream.clients import shared_loader
+
     session = botocore.session.get_session()
+    session.register_component("data_loader", shared_loader())
     regions: set[str] = set()
     for partition in session.get_available_partitions():
         regions.update(session.get_available_regions("appstream", partition_name=partition))

@@ -62,8 +62,8 @@ CHANNEL_PREFETCH_APPLICATIONS = "prefetch-applications"
 
 NO_APPLICATIONS_NOTE = "This fleet has no enabled applications."
 REFRESH_TOOLTIP = "Reload the stack, fleet and application lists from AppStream (F5)"
-# While the stacks load, the pages read so far are shown at most this often.
-PAGE_SHOW_INTERVAL_SECONDS = 0.5
+# While the stacks load, the stacks of the pages read so far are shown at most this often.
+PAGE_SHOW_INTERVAL_SECONDS = 1.0
 # The application lists of at most this many fleets of a stack are prefetched.
 MAX_PREFETCHED_FLEETS = 20
 
@@ -101,7 +101,6 @@ class ResourceCascade(QObject):
         self.name_cache = name_cache
         # Where the stacks shown while the list loads come from: "saved" names, "pages" so far, or None.
         self._provisional: str | None = None
-        self._last_page_shown = 0.0
         self.preferred: dict[str, str] = {"stack": "", "fleet": "", "application": CATALOG_KEY}
         # Cache key of the target whose stacks are shown or loading; None before the first load.
         self._stacks_target_key: tuple | None = None
@@ -214,14 +213,10 @@ class ResourceCascade(QObject):
         log.debug("Showing %d saved stack names of %s in %s", len(items), target.source.key, target.region)
 
     def _on_stack_page(self, target: Target, items: list[PickerItem]) -> None:
-        """Show the stacks of the pages read so far, at most every PAGE_SHOW_INTERVAL_SECONDS."""
+        """Show the stacks of the pages read so far (reported at most every PAGE_SHOW_INTERVAL_SECONDS)."""
         if not self._is_current(target) or self._provisional == "saved":
             return
-        now = time.monotonic()
-        if self._provisional == "pages" and now - self._last_page_shown < PAGE_SHOW_INTERVAL_SECONDS:
-            return
         self._provisional = "pages"
-        self._last_page_shown = now
         self.stacks.set_provisional_items(items, _preferred(items, self.preferred["stack"]), f"Loading more stacks… {len(items)} so far")
         self.changed.emit()
 
@@ -473,10 +468,16 @@ def _load_stack_items(listings: CachedListings, report: Callable[[list[PickerIte
     After each page but the last, `report` receives the entries of every stack read so far, sorted.
     """
     read: list[Stack] = []
+    last_report = [float("-inf")]
 
     def on_page(page: list[Stack]) -> None:
         read.extend(page)
-        report(stack_items(sorted(read, key=lambda stack: stack.name.lower())))
+        # Entries are built only for the reports the window shows: the first page, then at most one
+        # every PAGE_SHOW_INTERVAL_SECONDS, so an account with many pages costs no extra work per page.
+        now = time.monotonic()
+        if now - last_report[0] >= PAGE_SHOW_INTERVAL_SECONDS:
+            last_report[0] = now
+            report(stack_items(sorted(read, key=lambda stack: stack.name.lower())))
 
     return stack_items(listings.stacks(on_page))
 
