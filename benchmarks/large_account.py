@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from launcher.settings import SettingsStore  # noqa: E402
 from launcher.ui.app import demo_source  # noqa: E402
+from launcher.heap import freeze_long_lived  # noqa: E402
 from launcher.ui.main_window import MainWindow  # noqa: E402
 from launcher.ui.picker import PickerState  # noqa: E402
 from scenarios import large_account  # noqa: E402
@@ -122,6 +123,8 @@ def gap_summary(gaps: list[float]) -> dict:
 def measure(app: QApplication, endpoint_url: str, stack_count: int) -> dict:
     config = Path(tempfile.mkdtemp(prefix="launcher-bench-"))
     window = MainWindow(sources=[demo_source()], store=SettingsStore(config / "settings.json"), endpoint_url=endpoint_url)
+    # As launcher.ui.app.run_window does once the window is built.
+    freeze_long_lived("window built")
     window.show()
     heartbeat = Heartbeat()
     heartbeat.start()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from launcher import __version__
+from launcher.heap import freeze_long_lived
 from launcher.credentials.sources import KIND_DEFAULT, KIND_PROFILE, KIND_SAVED, KIND_STATIC, CredentialSource
 
 log = logging.getLogger(__name__)
@@ -75,11 +76,35 @@ def shared_loader():
     global _loader
     with _loader_lock:
         if _loader is None:
-            from botocore.loaders import create_loader
-
-            # botocore's own sessions add the folders of AWS_DATA_PATH the same way.
-            _loader = create_loader(os.environ.get("AWS_DATA_PATH"))
+            _loader = _serialized_loader(os.environ.get("AWS_DATA_PATH"))
         return _loader
+
+
+def _serialized_loader(search_path: str | None):
+    """Return a botocore Loader whose loads run one at a time.
+
+    Two workers that need the same file at once (the region list and the first client, at start)
+    would otherwise both parse it, each holding the GIL for the whole `json.loads`. With the
+    lock, the second one waits without the GIL and then reads the cached result.
+    """
+    from botocore.loaders import Loader, create_loader
+
+    class SerializedLoader(Loader):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._load_lock = threading.RLock()
+
+        def load_service_model(self, *args, **kwargs):
+            with self._load_lock:
+                return super().load_service_model(*args, **kwargs)
+
+        def load_data_with_path(self, *args, **kwargs):
+            with self._load_lock:
+                return super().load_data_with_path(*args, **kwargs)
+
+    template = create_loader(search_path)
+    # create_loader adds AWS_DATA_PATH folders (as botocore's own sessions do) to the default paths.
+    return SerializedLoader(extra_search_paths=template.search_paths, include_default_search_paths=False)
 
 
 def new_session(profile: str | None = None):
@@ -158,7 +183,9 @@ class ClientCache:
             )
             self._clients[key] = client
             log.debug("Created %s client for %s in %s", service, target.source.key, target.region)
-            return client
+        # botocore's modules and the service model now loaded stay for the life of the process.
+        freeze_long_lived("first client")
+        return client
 
     def forget(self, source_key: str | None = None) -> None:
         """Drop cached sessions and clients, for one source or all (after credentials change)."""

@@ -21,6 +21,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
 from launcher import __version__
+from launcher.heap import freeze_long_lived
 from launcher.appstream.name_cache import NameCache
 from launcher.credentials.repository import CredentialsRepository, set_active_repository
 from launcher.credentials.secret_store import SecretStore
@@ -316,6 +317,8 @@ def run_window(
             title=title,
             name_cache=name_cache,
         )
+        # PySide6, the launcher's modules and the window now built stay for the life of the process.
+        freeze_long_lived("window built")
         if first_load_warning and not store.warning:
             window.set_status(first_load_warning, TONE_WARNING)
         GuiMfaCodeProvider(window).install()
