@@ -120,3 +120,43 @@ def window_factory(qtbot):
     yield create
     for window in windows:
         window.close()
+
+
+@pytest.fixture
+def restore_logging():
+    """Undo what the logging set-up of main() and run_window installs: root handlers, levels, noisy loggers."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    noisy_levels = {name: logging.getLogger(name).level for name in ("botocore", "boto3", "urllib3")}
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            handler.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, noisy_level in noisy_levels.items():
+        logging.getLogger(name).setLevel(noisy_level)
+
+
+@pytest.fixture
+def window_process_environment(tmp_path) -> dict[str, str]:
+    """Return the environment of a child process that runs the window offscreen with its own folders."""
+    return dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        APPSTREAM_LAUNCHER_CONFIG_DIR=str(tmp_path / "config"),
+        APPSTREAM_LAUNCHER_LOG_DIR=str(tmp_path / "logs"),
+        APPSTREAM_LAUNCHER_NO_CRASH_DIALOG="1",
+    )
+
+
+@pytest.fixture
+def clean_temporary_credentials():
+    """Forget the temporary MFA and role credentials that saved-credential sessions cache in memory."""
+    from launcher.credentials import sessions
+
+    sessions.forget_temporary_credentials()
+    yield
+    sessions.forget_temporary_credentials()

@@ -14,7 +14,6 @@ from botocore.exceptions import ProfileNotFound
 
 from launcher import __version__
 from launcher.appstream.clients import ClientCache, Target, make_session
-from launcher.credentials import sessions
 from launcher.credentials.repository import CredentialsRepository, SavedCredentials
 from launcher.credentials.sources import (
     DEFAULT_SOURCE,
@@ -26,6 +25,7 @@ from launcher.credentials.sources import (
 )
 
 pytest_plugins = ["keyring_service"]
+pytestmark = pytest.mark.usefixtures("clean_temporary_credentials")
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -43,13 +43,6 @@ RUNNER = (
     "loaded = {name: name in sys.modules for name in ('boto3', 's3transfer', 'botocore.session')}\n"
     "print(json.dumps({'status': status, **loaded}))\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def clean_temporary_credentials():
-    sessions.forget_temporary_credentials()
-    yield
-    sessions.forget_temporary_credentials()
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from launcher.credentials.sources import KIND_PROFILE, KIND_SAVED, CredentialSou
 from launcher.credentials.sso import STATE_EXPIRED, STATE_MISSING, STATE_REFRESHABLE, STATE_VALID, check_sso_login, sso_status
 
 pytest_plugins = ["keyring_service"]
+pytestmark = pytest.mark.usefixtures("clean_temporary_credentials")
 
 ACCOUNT = "123456789012"
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -53,13 +54,6 @@ class FakeClock:
 
     def __call__(self) -> datetime.datetime:
         return datetime.datetime.now(datetime.timezone.utc) + self.offset
-
-
-@pytest.fixture(autouse=True)
-def clean_temporary_credentials():
-    sessions.forget_temporary_credentials()
-    yield
-    sessions.forget_temporary_credentials()
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import launcher.emulator  # noqa: E402
 from launcher.emulator import ScenarioError  # noqa: E402
@@ -27,6 +26,7 @@ from launcher.ui import app as ui_app  # noqa: E402
 from launcher.ui.app import DemoEmulator, DemoStartup, demo_source, run_window  # noqa: E402
 from launcher.ui.main_window import MainWindow  # noqa: E402
 from launcher.ui.picker import PickerState  # noqa: E402
+from main_windows import find_main_window  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SAMPLE_STACK_COUNT = 26
@@ -173,7 +173,7 @@ def test_demo_startup_starts_without_paint(qtbot, demo, monkeypatch):
     window.close()
 
 
-def test_run_window_demo_imports_after_first_paint(tmp_path):
+def test_run_window_demo_imports_after_first_paint(window_process_environment):
     # An import hook records which thread imported the heavy modules. The window closes once its
     # stacks are listed, which shows that requests sent before the emulator started were served.
     script = textwrap.dedent(
@@ -238,13 +238,7 @@ def test_run_window_demo_imports_after_first_paint(tmp_path):
         raise SystemExit(code)
         """
     )
-    environment = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        APPSTREAM_LAUNCHER_CONFIG_DIR=str(tmp_path / "config"),
-        APPSTREAM_LAUNCHER_LOG_DIR=str(tmp_path / "logs"),
-        APPSTREAM_LAUNCHER_NO_CRASH_DIALOG="1",
-    )
+    environment = window_process_environment
 
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=90, cwd=REPOSITORY, env=environment
@@ -256,23 +250,6 @@ def test_run_window_demo_imports_after_first_paint(tmp_path):
     assert report["main_thread_imports"] == []
     assert report["stack_state"] == PickerState.READY.value
     assert report["stacks"] == SAMPLE_STACK_COUNT
-
-
-def find_main_window() -> MainWindow | None:
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, MainWindow) and widget.isVisible():
-            return widget
-    return None
-
-
-@pytest.fixture
-def restore_logging():
-    """Undo the handler and levels that run_window's logging set-up installs on the root logger."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def test_run_window_demo_start_failure_shows_message(qapp, failing_start, restore_logging):

@@ -10,28 +10,16 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-import boto3
 import botocore.session
 import pytest
 from botocore import UNSIGNED
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from launcher.emulator import DEFAULT_PAGE_SIZE, start_emulator
+from emulator_clients import appstream_client
 
 SAMPLE_STACK_COUNT = 26
 SAMPLE_FLEET_COUNT = 9
-
-
-def make_client(emu, **config: Any):
-    return boto3.client(
-        "appstream",
-        region_name="us-east-1",
-        endpoint_url=emu.endpoint_url,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="secret",
-        config=Config(**config) if config else None,
-    )
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 5.0, interval: float = 0.05) -> Any:
@@ -70,7 +58,7 @@ def emu():
 
 @pytest.fixture
 def client(emu):
-    return make_client(emu)
+    return appstream_client(emu)
 
 
 def session_states(client, stack: str, fleet: str, user: str) -> list[str]:
@@ -448,7 +436,7 @@ def test_create_streaming_url_validity_limits_accepted(client, validity):
 @pytest.mark.parametrize("user_id", ["bad user", "name!", "x" * 33, "a"])
 def test_create_streaming_url_invalid_user_id(emu, user_id):
     # Client-side validation is off so that the emulator receives user IDs botocore would reject itself.
-    client = make_client(emu, parameter_validation=False)
+    client = appstream_client(emu, parameter_validation=False)
     with pytest.raises(ClientError) as excinfo:
         client.create_streaming_url(StackName="office-hq", FleetName="office-always-on", UserId=user_id)
     assert error_code(excinfo) == "ValidationException"
@@ -463,7 +451,7 @@ def test_create_streaming_url_valid_user_id_characters(client):
 
 
 def test_create_streaming_url_missing_user_id(emu):
-    client = make_client(emu, parameter_validation=False)
+    client = appstream_client(emu, parameter_validation=False)
     with pytest.raises(ClientError) as excinfo:
         client.create_streaming_url(StackName="office-hq", FleetName="office-always-on")
     assert error_code(excinfo) == "ValidationException"
@@ -675,7 +663,7 @@ def test_concurrent_paginations_each_complete(emu):
 
     def list_all_stacks() -> None:
         try:
-            client = make_client(emu)
+            client = appstream_client(emu)
             pages = client.get_paginator("describe_stacks").paginate()
             results.append([stack["Name"] for page in pages for stack in page["Stacks"]])
         except BaseException as error:  # noqa: BLE001 (reported by the assert below)
@@ -692,7 +680,7 @@ def test_concurrent_paginations_each_complete(emu):
 
 
 def test_unsigned_request_missing_authentication_token(emu):
-    client = make_client(emu, signature_version=UNSIGNED)
+    client = appstream_client(emu, signature_version=UNSIGNED)
     with pytest.raises(ClientError) as excinfo:
         client.describe_stacks()
     assert error_code(excinfo) == "MissingAuthenticationTokenException"

@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from launcher.emulator import Emulator, ScenarioError, start_emulator
 from launcher.emulator.scenario import load_scenario
+from emulator_clients import appstream_client
 
 
 def minimal_scenario() -> dict[str, Any]:
@@ -33,16 +33,6 @@ def invalid_variant(change) -> dict[str, Any]:
     scenario = copy.deepcopy(minimal_scenario())
     change(scenario)
     return scenario
-
-
-def client_for(emu):
-    return boto3.client(
-        "appstream",
-        region_name="us-east-1",
-        endpoint_url=emu.endpoint_url,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="secret",
-    )
 
 
 # Loading.
@@ -67,7 +57,7 @@ def test_sample_scenario_fleet_in_several_stacks():
 
 def test_dict_scenario_replaces_sample_data():
     with start_emulator(minimal_scenario()) as emu:
-        stacks = client_for(emu).describe_stacks()["Stacks"]
+        stacks = appstream_client(emu).describe_stacks()["Stacks"]
     assert [stack["Name"] for stack in stacks] == ["only-stack"]
 
 
@@ -75,13 +65,13 @@ def test_file_scenario_replaces_sample_data(tmp_path: Path):
     path = tmp_path / "scenario.json"
     path.write_text(json.dumps(minimal_scenario()), encoding="utf-8")
     with start_emulator(path) as emu:
-        fleets = client_for(emu).describe_fleets()["Fleets"]
+        fleets = appstream_client(emu).describe_fleets()["Fleets"]
     assert [fleet["Name"] for fleet in fleets] == ["only-fleet"]
 
 
 def test_minimal_scenario_defaults():
     with start_emulator(minimal_scenario()) as emu:
-        fleet = client_for(emu).describe_fleets()["Fleets"][0]
+        fleet = appstream_client(emu).describe_fleets()["Fleets"][0]
     assert fleet["State"] == "RUNNING"
     assert fleet["FleetType"] == "ON_DEMAND"
     assert fleet["StreamView"] == "APP"
@@ -199,7 +189,7 @@ def test_page_size_invalid_rejected(value):
 
 def test_page_size_argument_applies():
     with start_emulator(page_size=4) as emu:
-        stacks = client_for(emu).describe_stacks()["Stacks"]
+        stacks = appstream_client(emu).describe_stacks()["Stacks"]
     assert len(stacks) == 4
 
 
@@ -214,7 +204,7 @@ def test_stop_twice_is_safe():
 def test_emulator_context_manager_starts_and_stops():
     emulator = Emulator()
     with emulator as emu:
-        assert client_for(emu).describe_stacks()["Stacks"]
+        assert appstream_client(emu).describe_stacks()["Stacks"]
     with pytest.raises(RuntimeError):
         _ = emulator.endpoint_url
 
@@ -222,7 +212,7 @@ def test_emulator_context_manager_starts_and_stops():
 def test_two_emulators_are_independent():
     with start_emulator() as first, start_emulator() as second:
         first.faults.deny("DescribeStacks")
-        assert client_for(second).describe_stacks()["Stacks"]
+        assert appstream_client(second).describe_stacks()["Stacks"]
         assert first.port != second.port
 
 
@@ -232,7 +222,7 @@ def test_start_emulator_ipv6_loopback():
     except OSError as error:
         pytest.skip(f"IPv6 loopback not available: {error}")
     with emu:
-        stacks = client_for(emu).describe_stacks()["Stacks"]
+        stacks = appstream_client(emu).describe_stacks()["Stacks"]
         assert emu.endpoint_url.startswith("http://[::1]:")
     assert len(stacks) == 10
 

@@ -5,23 +5,13 @@ from __future__ import annotations
 import http.client
 import socket
 
-import boto3
 import pytest
 
 from launcher.emulator import Emulator, start_emulator
+from emulator_clients import appstream_client
 
 SAMPLE_STACK_COUNT = 26
 HTTP_TIMEOUT_SECONDS = 10
-
-
-def client_for(emu):
-    return boto3.client(
-        "appstream",
-        region_name="us-east-1",
-        endpoint_url=emu.endpoint_url,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="secret",
-    )
 
 
 @pytest.fixture
@@ -58,7 +48,7 @@ def test_start_emulator_sock_sets_endpoint_url(listener):
 
 def test_start_emulator_sock_serves_api(listener):
     with start_emulator(sock=listener) as emu:
-        stacks = client_for(emu).describe_stacks()["Stacks"]
+        stacks = appstream_client(emu).describe_stacks()["Stacks"]
 
     assert len(stacks) == 10
 
@@ -143,6 +133,6 @@ def test_start_emulator_ipv6_sock_sets_endpoint_url():
     port = listener.getsockname()[1]
 
     with start_emulator(sock=listener) as emu:
-        stacks = client_for(emu).describe_stacks()["Stacks"]
+        stacks = appstream_client(emu).describe_stacks()["Stacks"]
         assert emu.endpoint_url == f"http://[::1]:{port}"
     assert len(stacks) == 10

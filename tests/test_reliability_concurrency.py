@@ -153,7 +153,7 @@ def test_close_with_requests_in_flight_returns_quickly(qtbot, make_window, emula
     assert window.stack_picker.state is PickerState.LOADING
 
 
-def test_run_window_exits_soon_after_close(tmp_path):
+def test_run_window_exits_soon_after_close(tmp_path, window_process_environment):
     script = textwrap.dedent(
         f"""
         import time
@@ -179,13 +179,7 @@ def test_run_window_exits_soon_after_close(tmp_path):
         raise SystemExit(ui_app.run_window(demo=True, endpoint_url=None, profile=None, region=None, verbose=False))
         """
     )
-    environment = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        APPSTREAM_LAUNCHER_CONFIG_DIR=str(tmp_path / "config"),
-        APPSTREAM_LAUNCHER_LOG_DIR=str(tmp_path / "logs"),
-        APPSTREAM_LAUNCHER_NO_CRASH_DIALOG="1",
-    )
+    environment = window_process_environment
 
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=REPOSITORY, env=environment

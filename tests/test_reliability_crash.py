@@ -49,18 +49,6 @@ def raise_secret_error() -> None:
 
 
 @pytest.fixture
-def restore_logging():
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in root.handlers:
-        if handler not in handlers:
-            handler.close()
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
-@pytest.fixture
 def log_dir(tmp_path, monkeypatch):
     folder = tmp_path / "logs"
     monkeypatch.setenv(LOG_DIR_ENVIRONMENT_VARIABLE, str(folder))

@@ -54,6 +54,8 @@ fixture_settings = settings(
     max_examples=CLI_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
+pytestmark = pytest.mark.usefixtures("restore_logging")
+
 
 # Validation -------------------------------------------------------------------------------
 
@@ -147,18 +149,6 @@ def cli_emulator(emulator, monkeypatch):
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ENDPOINT_URL_APPSTREAM", emulator.endpoint_url)
     return emulator
-
-
-@pytest.fixture(autouse=True)
-def restore_logging():
-    """Undo the handlers that every main() call installs on the root logger."""
-    import logging
-
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def run_cli(capsys, emulator, arguments: list[str]) -> tuple[int, str, str]:

@@ -146,21 +146,6 @@ def test_cli_verbose_leaks_nothing(emulator, credentials, tmp_path):
         assert_no_secret(text, credentials, path, url_token)
 
 
-@pytest.fixture
-def restore_logging():
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    noisy_levels = {name: logging.getLogger(name).level for name in ("botocore", "boto3", "urllib3")}
-    yield
-    for handler in root.handlers:
-        if handler not in handlers:
-            handler.close()
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, noisy_level in noisy_levels.items():
-        logging.getLogger(name).setLevel(noisy_level)
-
-
 @pytest.mark.qt_no_exception_capture
 def test_window_generate_copy_and_crash_leak_nothing(qtbot, emulator, credentials, tmp_path, monkeypatch, restore_logging):
     from launcher.appstream.clients import make_session

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -18,7 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Slot  # noqa: E402
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence  # noqa: E402
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLabel, QMessageBox, QWidget  # noqa: E402
+from PySide6.QtWidgets import QAbstractButton, QDialog, QLabel, QMessageBox, QWidget  # noqa: E402
 
 from launcher.credentials.sources import list_sources  # noqa: E402
 from launcher.emulator import start_emulator  # noqa: E402
@@ -28,6 +27,7 @@ from launcher.ui.app import DEMO_SETTINGS_FILE_NAME, demo_source, run_window  # 
 from launcher.ui.items import CATALOG_KEY, CATALOG_LABEL  # noqa: E402
 from launcher.ui.main_window import MainWindow  # noqa: E402
 from launcher.ui.picker import PickerState, ResourcePicker  # noqa: E402
+from main_windows import find_main_window  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SAMPLE_STACK_COUNT = 26
@@ -756,23 +756,6 @@ def test_ui_modules_do_not_import_boto3():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPOSITORY, check=True
     )
     assert result.stdout.strip() == ""
-
-
-def find_main_window() -> MainWindow | None:
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, MainWindow) and widget.isVisible():
-            return widget
-    return None
-
-
-@pytest.fixture
-def restore_logging():
-    """Undo the handler and levels that run_window's logging set-up installs on the root logger."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def run_window_until_loaded(qapp, **options) -> tuple[int, dict[str, object]]:
