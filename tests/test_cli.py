@@ -216,3 +216,29 @@ def test_malformed_region_exits_2(cli_env, capsys, region):
     status, _, err = run(capsys, "--region", region, "stacks")
     assert status == 2
     assert cli_env.calls == []
+
+
+def test_output_before_command_is_accepted(cli_env, capsys):
+    _, out, _ = run(capsys, "--output", "json", "stacks")
+
+    assert isinstance(json.loads(out), list)
+
+
+def test_output_after_command_wins_over_default(cli_env, capsys):
+    _, out, _ = run(capsys, "--output", "text", "stacks", "--output", "json")
+
+    assert isinstance(json.loads(out), list)
+
+
+def test_output_before_credentials_list_is_accepted(cli_env, capsys):
+    _, out, _ = run(capsys, "--output", "json", "credentials", "list")
+
+    assert json.loads(out) == []
+
+
+def test_unknown_profile_named_before_region(cli_env, capsys, monkeypatch):
+    monkeypatch.delenv("AWS_REGION")
+
+    _, _, err = run(capsys, "--profile", "missing-profile", "stacks")
+
+    assert "The config profile (missing-profile) could not be found" in err

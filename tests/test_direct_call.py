@@ -326,14 +326,41 @@ def test_direct_call_does_not_retry_client_errors(emulator, env_keys, quiet_emul
     assert emulator.calls.count("CreateStreamingURL") == 1
 
 
-def test_direct_call_backs_off_as_botocore_standard_mode(emulator, env_keys, quiet_emulator):
+def test_direct_call_server_error_backoff_is_short(emulator, env_keys, quiet_emulator):
     emulator.faults.http_500(2, "CreateStreamingURL")
     delays: list[float] = []
 
     direct.create_streaming_url(direct.plan_direct_call(emulator_target(emulator)), REQUEST, sleep=delays.append)
 
-    # Standard mode waits a random time below 1 s, then below 2 s.
-    assert [delay < limit for delay, limit in zip(delays, (1, 2))] == [True, True]
+    # Standard mode waits a random time below 50 ms, then below 100 ms, after errors other than throttling.
+    assert [delay < limit for delay, limit in zip(delays, (0.05, 0.1))] == [True, True]
+
+
+def test_direct_call_throttling_backoff_is_long(emulator, env_keys, quiet_emulator, monkeypatch):
+    monkeypatch.setattr(direct.random, "random", lambda: 0.5)
+    emulator.faults.throttle(2, "CreateStreamingURL")
+    delays: list[float] = []
+
+    direct.create_streaming_url(direct.plan_direct_call(emulator_target(emulator)), REQUEST, sleep=delays.append)
+
+    assert delays == [0.5, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("attempt", "throttled", "retry_after", "expected"),
+    [
+        (1, False, None, 0.025),
+        (2, False, None, 0.05),
+        (1, True, None, 0.5),
+        (3, True, None, 2.0),
+        (10, True, None, 10.0),
+        (1, True, 3.0, 3.0),
+        (1, True, 9.0, 5.5),
+        (1, True, 0.1, 0.5),
+    ],
+)
+def test_retry_delay_follows_botocore_standard_mode(attempt, throttled, retry_after, expected):
+    assert direct.retry_delay(attempt, throttled, retry_after, 0.5) == pytest.approx(expected)
 
 
 FAULTS = {
@@ -441,3 +468,16 @@ def test_streaming_url_json_expiry_is_utc():
     local = datetime(2026, 12, 4, 20, 30, tzinfo=timezone(timedelta(hours=2)))
 
     assert StreamingURL(url="u", expires=local).to_json()["Expires"] == "2026-12-04T18:30:00+00:00"
+
+
+def test_plan_takes_requests_ca_bundle_last(env_keys, monkeypatch):
+    monkeypatch.delenv("AWS_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/requests.pem")
+
+    assert plan().ca_bundle == "/etc/ssl/requests.pem"
+
+
+def test_plan_profile_section_name_must_match_exactly():
+    write_aws_file("AWS_SHARED_CREDENTIALS_FILE", "[ lab ]\naws_access_key_id = AKIALAB\naws_secret_access_key = lab-secret\n")
+
+    assert plan(CredentialSource(KIND_PROFILE, "lab")) is None

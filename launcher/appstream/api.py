@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timezone
 from urllib.parse import urlsplit
 
 from launcher.appstream import listing, streaming
@@ -123,6 +124,6 @@ class AppStreamAPI(TargetCalls):
             request.user_id,
             request.stack_name,
             request.fleet_name,
-            result.expires.isoformat(),
+            result.expires.astimezone(timezone.utc).isoformat(),
         )
         return result

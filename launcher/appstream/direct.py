@@ -97,12 +97,11 @@ _PLAIN_PROFILE_SETTINGS = frozenset(
     }
 )
 
-# botocore's standard retry mode: these error codes and HTTP statuses are retried.
-_RETRIED_CODES = frozenset(
+# botocore's standard retry mode (botocore/retries/standard.py, 1.44): these error codes and HTTP
+# statuses are retried. Throttling (these codes, or HTTP 429) backs off from 1 s, the rest from 50 ms.
+_TRANSIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"})
+_THROTTLING_CODES = frozenset(
     {
-        "RequestTimeout",
-        "RequestTimeoutException",
-        "PriorRequestNotComplete",
         "Throttling",
         "ThrottlingException",
         "ThrottledException",
@@ -115,11 +114,17 @@ _RETRIED_CODES = frozenset(
         "LimitExceededException",
         "RequestThrottled",
         "SlowDown",
+        "PriorRequestNotComplete",
         "EC2ThrottledException",
     }
 )
+_THROTTLING_STATUS = 429
 _RETRIED_STATUSES = frozenset({500, 502, 503, 504})
 MAX_BACKOFF_SECONDS = 20
+THROTTLING_BASE_SECONDS = 1.0
+OTHER_BASE_SECONDS = 0.05
+# A server's x-amz-retry-after (milliseconds) may lengthen a delay by at most this much.
+RETRY_AFTER_MAX_EXTRA_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -156,7 +161,8 @@ def plan_direct_call(target: Target) -> DirectCall | None:
     endpoint_url = target.endpoint_url or _standard_endpoint(target.region)
     if keys is None or endpoint_url is None:
         return None
-    ca_bundle = os.environ.get("AWS_CA_BUNDLE") or from_config.get("ca_bundle") or None
+    # botocore's order: AWS_CA_BUNDLE, the profile's ca_bundle, then REQUESTS_CA_BUNDLE.
+    ca_bundle = os.environ.get("AWS_CA_BUNDLE") or from_config.get("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE") or None
     return DirectCall(endpoint_url=endpoint_url, region=target.region, keys=keys, ca_bundle=ca_bundle)
 
 
@@ -242,11 +248,25 @@ def sign_request(
 
 
 class _Retryable(Exception):
-    """An attempt failed in a way botocore's standard mode retries; `error` is the final message if none is left."""
+    """An attempt failed in a way botocore's standard mode retries; `error` is the final message if none is left.
 
-    def __init__(self, error: AppStreamError):
+    `throttled` selects the longer backoff, and `retry_after` is the server's x-amz-retry-after in seconds.
+    """
+
+    def __init__(self, error: AppStreamError, *, throttled: bool = False, retry_after: float | None = None):
         super().__init__(error.message)
         self.error = error
+        self.throttled = throttled
+        self.retry_after = retry_after
+
+
+def retry_delay(attempt: int, throttled: bool, retry_after: float | None, random_fraction: float) -> float:
+    """Return the wait after failed attempt number `attempt` (1-based), as botocore's standard mode computes it."""
+    base = THROTTLING_BASE_SECONDS if throttled else OTHER_BASE_SECONDS
+    delay = random_fraction * min(base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, delay + RETRY_AFTER_MAX_EXTRA_SECONDS))
+    return delay
 
 
 def create_streaming_url(
@@ -266,7 +286,7 @@ def create_streaming_url(
         except _Retryable as failure:
             if attempt >= clients.MAX_ATTEMPTS:
                 raise failure.error from None
-            delay = min(random.random() * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+            delay = retry_delay(attempt, failure.throttled, failure.retry_after, random.random())
             log.debug("%s attempt %d failed (%s); retrying in %.2f s", OPERATION, attempt, failure.error.kind.value, delay)
             sleep(delay)
             attempt += 1
@@ -313,6 +333,7 @@ def _attempt(call: DirectCall, body: bytes, context: dict[str, str]) -> dict:
             status = response.status
             error_type = response.getheader("x-amzn-ErrorType", "")
             request_id = response.getheader("x-amzn-RequestId", "")
+            retry_after = _retry_after_seconds(response.getheader("x-amz-retry-after"))
             payload = response.read()
         except (TimeoutError, socket.timeout):
             raise _Retryable(errors.read_timeout_error(endpoint_text, OPERATION)) from None
@@ -330,9 +351,21 @@ def _attempt(call: DirectCall, body: bytes, context: dict[str, str]) -> dict:
     code = error_type.split(":", 1)[0] if error_type else str(parsed.get("__type") or status).rsplit("#", 1)[-1]
     message = parsed.get("message", parsed.get("Message", ""))
     error = errors.service_error(code, str(message or ""), status, operation=OPERATION, region=call.region, context=context)
-    if code in _RETRIED_CODES or status in _RETRIED_STATUSES:
-        raise _Retryable(error)
+    throttled = code in _THROTTLING_CODES or status == _THROTTLING_STATUS
+    if throttled or code in _TRANSIENT_CODES or status in _RETRIED_STATUSES:
+        raise _Retryable(error, throttled=throttled, retry_after=retry_after)
     raise error
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Return an x-amz-retry-after header (whole milliseconds) in seconds, or None when absent or invalid."""
+    if value is None:
+        return None
+    try:
+        milliseconds = int(value)
+    except ValueError:
+        return None
+    return milliseconds / 1000 if milliseconds >= 0 else None
 
 
 def _json_body(payload: bytes) -> dict:

@@ -25,6 +25,7 @@ from launcher.credentials.sources import (
     CredentialSource,
     default_region,
     environment_region,
+    list_profiles,
 )
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,11 @@ def resolve_target(args: argparse.Namespace):
         region = args.region or environment_region() or saved_region or default_region(DEFAULT_SOURCE)
     else:
         source = CredentialSource(KIND_PROFILE, args.profile) if args.profile else DEFAULT_SOURCE
+        if args.profile and args.profile not in list_profiles():
+            # Checked before the region, which a missing profile cannot provide either.
+            raise UsageError(
+                f"The config profile ({args.profile}) could not be found. Check the name with 'aws configure list-profiles'."
+            )
         region = args.region or default_region(source)
     if not region:
         raise UsageError("No AWS region is set. Pass --region (such as --region us-east-1) or set AWS_REGION")

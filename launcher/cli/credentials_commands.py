@@ -14,7 +14,7 @@ import json
 import logging
 import sys
 
-from launcher.cli.parser import EXIT_OK, UsageError
+from launcher.cli.parser import EXIT_OK, OUTPUT_FORMATS, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,8 @@ def add_credentials_parser(commands, parser_class, add_global_options) -> argpar
     _add_verbose(add)
 
     listing = actions.add_parser("list", help="list saved credentials", description="List saved credentials without their secrets.")
-    listing.add_argument("--output", choices=("text", "json"), default="text", help="output format (default: text)")
+    # The default comes from the top-level --output, so "--output json credentials list" works too.
+    listing.add_argument("--output", choices=OUTPUT_FORMATS, default=argparse.SUPPRESS, help="output format (default: text)")
     _add_verbose(listing)
 
     remove = actions.add_parser(
@@ -65,7 +66,6 @@ def add_credentials_parser(commands, parser_class, add_global_options) -> argpar
         description="Call STS GetCallerIdentity with saved credentials and print the account and ARN.",
     )
     test.add_argument("name", metavar="NAME", help="name of the entry")
-    test.add_argument("--output", choices=("text", "json"), default="text", help="output format (default: text)")
     add_global_options(test, in_subcommand=True)
     return credentials
 

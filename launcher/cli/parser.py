@@ -11,6 +11,7 @@ PROGRAM = "appstream-launcher"
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+OUTPUT_FORMATS = ("text", "json")
 
 
 class UsageError(Exception):
@@ -61,10 +62,12 @@ def _add_global_options(parser: argparse.ArgumentParser, *, in_subcommand: bool)
         "--verbose", action="store_true", default=argparse.SUPPRESS if in_subcommand else False,
         help="log debug details to stderr (secrets and URL tokens are redacted)",
     )
-
-
-def _add_output_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--output", choices=("text", "json"), default="text", help="output format (default: text)")
+    group.add_argument(
+        "--output",
+        choices=OUTPUT_FORMATS,
+        default=argparse.SUPPRESS if in_subcommand else "text",
+        help="output format of a command (default: text)",
+    )
 
 
 def build_parser() -> Parser:
@@ -99,21 +102,17 @@ def build_parser() -> Parser:
     url.add_argument("--validity", default="60", help="seconds the URL stays valid, 1 to 604800 (default: 60)")
     url.add_argument("--session-context", help="text passed to the session's scripts and applications")
     url.add_argument("--open", action="store_true", help="open the URL in the default browser")
-    _add_output_option(url)
 
     stacks = commands.add_parser("stacks", help="list stacks", description="List the stacks in the region.")
-    _add_output_option(stacks)
 
     fleets = commands.add_parser("fleets", help="list the fleets of a stack", description="List the fleets associated with a stack.")
     fleets.add_argument("--stack", required=True, help="stack name")
-    _add_output_option(fleets)
 
     applications = commands.add_parser(
         "applications", help="list the applications of a fleet", description="List the applications a user of the fleet can launch."
     )
     applications.add_argument("--stack", required=True, help="stack name")
     applications.add_argument("--fleet", required=True, help="fleet name")
-    _add_output_option(applications)
 
     commands.add_parser(
         "emulator",

@@ -126,11 +126,13 @@ def profile_settings(name: str) -> dict[str, str]:
 
 
 def credentials_file_section(name: str) -> dict[str, str]:
-    """Return the settings of the profile's section in the shared credentials file (keys, token)."""
+    """Return the settings of the profile's section in the shared credentials file (keys, token).
+
+    The section name must equal `name` exactly, as botocore requires: "[ lab ]" is not profile lab.
+    """
     parser = _read_ini(credentials_file_path())
-    for section in parser.sections():
-        if section.strip() == name:
-            return dict(parser.items(section))
+    if parser.has_section(name):
+        return dict(parser.items(name))
     return {}
 
 
