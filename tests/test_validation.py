@@ -89,7 +89,7 @@ def test_session_context_rejects_too_long():
 def test_resource_name_rejects_missing(value):
     with pytest.raises(ValidationError) as raised:
         validate_resource_name("stack", value)
-    assert "No stack is selected" in raised.value.message
+    assert "The stack name is missing" in raised.value.message
 
 
 @pytest.mark.parametrize("value", [" lead", "-dash", "bad/slash", "a" * 102])

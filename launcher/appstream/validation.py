@@ -102,7 +102,7 @@ def validate_session_context(value: object) -> str | None:
 def validate_resource_name(kind: str, value: object) -> str:
     """Return a stack or fleet name if it is well formed; `kind` is "stack" or "fleet"."""
     if not isinstance(value, str) or value == "":
-        raise ValidationError(kind, f"No {kind} is selected. Choose a {kind}.")
+        raise ValidationError(kind, f"The {kind} name is missing. Choose a {kind} (on the command line, pass --{kind} NAME).")
     if not RESOURCE_NAME_PATTERN.fullmatch(value):
         raise ValidationError(
             kind,
@@ -118,7 +118,9 @@ def validate_application_id(value: object) -> str | None:
         return None
     if not isinstance(value, str) or value.strip() == "" or value != value.strip():
         raise ValidationError(
-            "application", f"Application {value!r} is invalid. Choose an application of the fleet, or none."
+            "application",
+            f"Application {value!r} is invalid. Choose an application of the fleet, or none for the application catalog "
+            "(on the command line, leave out --application).",
         )
     return value
 
