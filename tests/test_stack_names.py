@@ -315,3 +315,22 @@ def test_window_keeps_stack_chosen_from_saved_names(qtbot, make_window, slow_sta
     qtbot.waitUntil(lambda: window.stack_picker.state is PickerState.READY, timeout=LOAD_TIMEOUT_MS)
 
     assert window.stack_picker.selected_key() == "office-hq"
+
+
+def test_window_typed_text_not_marked_while_loading(qtbot, make_window, slow_stacks):
+    from launcher.ui.style import is_invalid
+
+    NameCache().save(digest_for(slow_stacks), [Stack("saved-one")])
+    window = make_window(slow_stacks, name_cache=NameCache())
+
+    window.stack_picker.combo.setEditText("fin")
+
+    assert not is_invalid(window.stack_picker.combo)
+
+
+def test_window_saved_names_placeholder_counts_them(qtbot, make_window, slow_stacks):
+    NameCache().save(digest_for(slow_stacks), [Stack("saved-one"), Stack("saved-two")])
+
+    window = make_window(slow_stacks, name_cache=NameCache())
+
+    assert window.stack_picker.placeholder == "Choose a stack (2 from the last listing)"

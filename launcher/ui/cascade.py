@@ -209,7 +209,9 @@ class ResourceCascade(QObject):
         items = stack_items(sorted(saved.stacks, key=lambda stack: stack.name.lower()))
         self._provisional = "saved"
         note = f"Stack names from {saved.age_text()} ago. Checking with AppStream…"
-        self.stacks.set_provisional_items(items, _preferred(items, self.preferred["stack"]), note)
+        self.stacks.set_provisional_items(
+            items, _preferred(items, self.preferred["stack"]), note, f"Choose a stack ({len(items)} from the last listing)"
+        )
         log.debug("Showing %d saved stack names of %s in %s", len(items), target.source.key, target.region)
 
     def _on_stack_page(self, target: Target, items: list[PickerItem]) -> None:
@@ -217,7 +219,12 @@ class ResourceCascade(QObject):
         if not self._is_current(target) or self._provisional == "saved":
             return
         self._provisional = "pages"
-        self.stacks.set_provisional_items(items, _preferred(items, self.preferred["stack"]), f"Loading more stacks… {len(items)} so far")
+        self.stacks.set_provisional_items(
+            items,
+            _preferred(items, self.preferred["stack"]),
+            f"Loading more stacks… {len(items)} so far",
+            f"Choose a stack ({len(items)} so far)",
+        )
         self.changed.emit()
 
     def _on_stacks_loaded(self, target: Target, items: list[PickerItem]) -> None:

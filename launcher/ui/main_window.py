@@ -630,8 +630,10 @@ class MainWindow(QMainWindow):
         show_message(self.region_message_label, problems.get("region"))
         pickers = (("stack", self.stack_picker), ("fleet", self.fleet_picker), ("application", self.application_picker))
         for field, picker in pickers:
-            # An empty dropdown is not an error yet; typed text that matches nothing is.
-            set_invalid(picker.combo, problems.get(field) if picker.unmatched_text() else None)
+            # An empty dropdown is not an error yet; typed text that matches nothing is, unless the
+            # list is still loading and the text may match an entry that has not arrived.
+            flagged = picker.unmatched_text() and picker.state is not PickerState.LOADING
+            set_invalid(picker.combo, problems.get(field) if flagged else None)
 
         user_problem = problems.get("user_id")
         if not (self._user_id_edited or self.user_id_edit.text()):

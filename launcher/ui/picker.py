@@ -204,13 +204,16 @@ class ResourcePicker(QWidget):
         self._show_message("", TONE_PLAIN)
         self.retry_button.setVisible(False)
 
-    def set_provisional_items(self, items: Sequence[PickerItem], preferred_key: str | None, note: str) -> None:
+    def set_provisional_items(
+        self, items: Sequence[PickerItem], preferred_key: str | None, note: str, placeholder: str = ""
+    ) -> None:
         """Show items that may still change, such as the pages loaded so far, while the state stays LOADING.
 
         The items can be chosen at once. A later call, or `set_items`, keeps the item the user
-        chose or the text they are typing. `note` shows below the box, such as "Loading more…".
+        chose or the text they are typing. `note` shows below the box, such as "Loading more…", and
+        `placeholder` in the empty box.
         """
-        self._fill(list(items), preferred_key, PickerState.LOADING, "", keep_choice=self.is_provisional)
+        self._fill(list(items), preferred_key, PickerState.LOADING, placeholder, keep_choice=self.is_provisional)
         self._show_message(note, TONE_INFO)
         self.retry_button.setVisible(False)
 
