@@ -185,6 +185,21 @@ def test_rename_to_existing_name_rejected(repository):
     assert repository.names() == ["a", "b"]
 
 
+def test_name_differing_only_in_case_rejected(repository):
+    repository.save(SavedCredentials("Lab", ACCESS_KEY_ID), secret_access_key=SECRET)
+
+    with pytest.raises(SavedCredentialsError, match="differ in more than letter case"):
+        repository.save(SavedCredentials("lab", ACCESS_KEY_ID), secret_access_key=SECRET)
+
+
+def test_rename_changing_only_case_allowed(repository):
+    repository.save(SavedCredentials("lab", ACCESS_KEY_ID), secret_access_key=SECRET)
+
+    repository.rename("lab", "Lab")
+
+    assert repository.names() == ["Lab"]
+
+
 def test_remove_deletes_every_entry(repository, keyring_backend, settings_path):
     repository.save(SavedCredentials("temp", ACCESS_KEY_ID), secret_access_key=SECRET, session_token=LONG_TOKEN)
     repository.save(SavedCredentials("other", ACCESS_KEY_ID), secret_access_key="other-secret")

@@ -210,6 +210,17 @@ class CredentialsRepository:
                     f"Saved credentials named {entry.name!r} already exist. Choose another name, or remove them first.",
                     ErrorKind.INVALID_INPUT,
                 )
+            # Names that differ only in case are easy to mix up, and Windows Credential Manager may
+            # treat them as one target name (not verified on Windows), so they are rejected.
+            same_but_case = [
+                name for name in entries if name.lower() == entry.name.lower() and name not in (entry.name, original_name)
+            ]
+            if same_but_case:
+                raise SavedCredentialsError(
+                    f"Saved credentials named {same_but_case[0]!r} already exist, and names must differ in more than "
+                    f"letter case. Choose another name than {entry.name!r}.",
+                    ErrorKind.INVALID_INPUT,
+                )
             if original_name is None and entry.name in entries and secret_access_key is None:
                 original_name = entry.name
 
