@@ -7,6 +7,7 @@ aside with a warning and the defaults are used, so a bad file never stops the ap
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -14,14 +15,17 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 log = logging.getLogger(__name__)
 
 APP_NAME = "appstream-launcher"
 SETTINGS_FILE_NAME = "settings.json"
 SCHEMA_VERSION = 1
+# The lock file beside the settings file, which SettingsStore.update holds while it writes.
+LOCK_SUFFIX = ".lock"
 DEFAULT_VALIDITY_SECONDS = 300
 
 
@@ -145,6 +149,31 @@ class SettingsStore:
         log.warning("%s", self.warning)
         return Settings()
 
+    def update(self, change: Callable[[Settings], None]) -> Settings:
+        """Load the settings, apply `change` to them and save them, holding a lock other processes respect.
+
+        The window, the Saved credentials dialog and the command line each change their own fields
+        of the same file. The lock makes each read-change-write whole, so none of them writes back
+        a copy that is missing another one's change. Returns the saved settings.
+        """
+        with self._file_lock():
+            settings = self.load()
+            change(settings)
+            self.save(settings)
+            return settings
+
+    @contextlib.contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        """Hold an exclusive lock on the lock file beside the settings file (flock, or msvcrt on Windows)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + LOCK_SUFFIX)
+        with open(lock_path, "a+b") as handle:
+            _lock_file(handle)
+            try:
+                yield
+            finally:
+                _unlock_file(handle)
+
     def save(self, settings: Settings) -> None:
         """Write the settings atomically: a temporary file in the same folder, then a rename."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -159,3 +188,35 @@ class SettingsStore:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def _lock_file(handle: IO[bytes]) -> None:
+    """Block until this process holds the exclusive lock of the open file."""
+    if os.name == "nt":
+        import msvcrt
+
+        # msvcrt locks bytes from the current position, and LK_LOCK gives up after about 10 s,
+        # so the first byte is locked in a loop until the lock is held.
+        # NOTE: this Windows branch has not been run; only the flock branch is tested.
+        handle.seek(0)
+        while True:
+            try:
+                msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+                return
+            except OSError:
+                time.sleep(0.05)
+    import fcntl
+
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+
+
+def _unlock_file(handle: IO[bytes]) -> None:
+    if os.name == "nt":
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        return
+    import fcntl
+
+    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -77,3 +77,32 @@ def test_settings_file_with_byte_order_mark_loads(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + b'{"region": "eu-west-1"}')
 
     assert SettingsStore(path).load().region == "eu-west-1"
+
+
+def test_settings_concurrent_updates_keep_every_change(tmp_path):
+    import threading
+
+    path = tmp_path / "settings.json"
+    writers, updates = 6, 15
+
+    def write(writer: int) -> None:
+        store = SettingsStore(path)
+        for number in range(updates):
+            key = f"profile:w{writer}-{number}"
+            store.update(lambda settings: settings.source_regions.__setitem__(key, "us-east-1"))
+
+    threads = [threading.Thread(target=write, args=(writer,)) for writer in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert len(SettingsStore(path).load().source_regions) == writers * updates
+
+
+def test_settings_update_returns_saved_settings(tmp_path):
+    store = SettingsStore(tmp_path / "settings.json")
+
+    updated = store.update(lambda settings: setattr(settings, "stack", "office-hq"))
+
+    assert updated == SettingsStore(tmp_path / "settings.json").load()

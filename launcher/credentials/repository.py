@@ -235,12 +235,8 @@ class CredentialsRepository:
             _check_combination(entry, final_token)
             entry = dataclasses.replace(entry, has_session_token=final_token is not None)
 
-            new_entries = dict(entries)
-            if original_name is not None:
-                new_entries.pop(original_name, None)
-            new_entries[entry.name] = entry.to_settings()
             secrets = {SECRET_ACCESS_KEY: final_secret, SESSION_TOKEN: final_token}
-            self._commit(entry.name, secrets, new_entries, removed_name=original_name if renaming else None)
+            self._commit(entry, secrets, removed_name=original_name if renaming else None)
 
         self._forget_sessions(entry.name, original_name)
         log.info("Saved credentials %s (access key ID %s)", entry.name, entry.access_key_id)
@@ -268,13 +264,12 @@ class CredentialsRepository:
                 log.info("Removed keyring entries of %s, which the settings file did not list", name)
                 return
             stored = {item: self._stored_value(name, item) for item in SECRET_FIELDS}
-            new_entries = {key: value for key, value in entries.items() if key != name}
             undo: list[tuple[str, str, str | None]] = []
             try:
                 for item in SECRET_FIELDS:
                     undo.append((name, item, stored[item]))
                     self.secret_store.delete(name, item)
-                self._save_settings(new_entries)
+                self._save_settings(removed=name)
             except BaseException as error:
                 self._undo(undo, error)
                 raise
@@ -301,10 +296,9 @@ class CredentialsRepository:
             )
         return SavedSecrets(secret or "", token)
 
-    def _commit(
-        self, name: str, secrets: dict[str, str | None], new_entries: dict[str, dict[str, Any]], removed_name: str | None
-    ) -> None:
+    def _commit(self, entry: SavedCredentials, secrets: dict[str, str | None], removed_name: str | None) -> None:
         """Write the secrets, delete those of a renamed entry, then save the settings; undo all on failure."""
+        name = entry.name
         undo: list[tuple[str, str, str | None]] = []
         try:
             for item, value in secrets.items():
@@ -317,7 +311,7 @@ class CredentialsRepository:
                 for item in SECRET_FIELDS:
                     undo.append((removed_name, item, self._stored_value(removed_name, item)))
                     self.secret_store.delete(removed_name, item)
-            self._save_settings(new_entries)
+            self._save_settings(put=(name, entry.to_settings()), removed=removed_name)
         except BaseException as error:
             self._undo(undo, error)
             raise
@@ -345,22 +339,41 @@ class CredentialsRepository:
         else:
             log.warning("Changing saved credentials failed, and the keyring changes were undone: %s", error)
 
-    def _save_settings(self, new_entries: dict[str, dict[str, Any]]) -> None:
-        settings = self._load_settings()
-        previous = settings.saved_credentials
-        # Assign a new dict rather than mutating the old one, so a reader on another thread
-        # reads either the old entries or the new ones.
-        settings.saved_credentials = new_entries
+    def _save_settings(self, *, put: tuple[str, dict[str, Any]] | None = None, removed: str | None = None) -> None:
+        """Remove the entry `removed` and store `put` (name, fields) in the settings file.
+
+        The change is applied to the entries stored at that moment, under the settings file's
+        lock, so entries that another process saved meanwhile are kept.
+        """
+
+        def change(settings: Settings) -> None:
+            entries = dict(settings.saved_credentials)
+            if removed is not None:
+                entries.pop(removed, None)
+            if put is not None:
+                entries[put[0]] = put[1]
+            # A new dict rather than a changed one, so a reader on another thread reads the old
+            # entries or the new ones.
+            settings.saved_credentials = entries
+
+        settings = self._settings
+        previous = settings.saved_credentials if settings is not None else None
         try:
-            self.settings_store.save(settings)
+            if settings is None:
+                self.settings_store.update(change)
+            else:
+                change(settings)
+                self.settings_store.save(settings)
         except OSError as error:
-            settings.saved_credentials = previous
+            if settings is not None:
+                settings.saved_credentials = previous
             raise SavedCredentialsError(
                 f"Cannot write the settings file {self.settings_store.path}: {error}. Check the folder's permissions and free space.",
                 ErrorKind.CONFIGURATION,
             ) from error
         except BaseException:
-            settings.saved_credentials = previous
+            if settings is not None:
+                settings.saved_credentials = previous
             raise
 
     def _forget_sessions(self, *names: str | None) -> None:

@@ -43,7 +43,7 @@ from launcher.appstream.recent import RecentLaunch, load_recent_launches, rememb
 from launcher.appstream.regions import COMMON_REGIONS, FALLBACK_REGION, appstream_regions
 from launcher.appstream.validation import check_streaming_request
 from launcher.credentials.sources import KIND_SAVED, KIND_STATIC, CredentialSource, default_region, environment_region
-from launcher.settings import SettingsStore
+from launcher.settings import Settings, SettingsStore
 from launcher.ui.cascade import ResourceCascade
 from launcher.ui.endpoint_dialog import EndpointOptionsDialog
 from launcher.ui.fleet_readiness import FleetReadinessPanel
@@ -1041,13 +1041,14 @@ class MainWindow(QMainWindow):
         settings.clipboard_clear_seconds = self.result_panel.clipboard_clear_seconds
 
         # Other parts of the app (saved credentials, the command line) write the same file, so
-        # only the fields the window owns replace what is stored now.
-        stored = self._store.load()
-        for name in WINDOW_SETTINGS:
-            setattr(stored, name, getattr(settings, name))
-        stored.source_regions = {**stored.source_regions, **settings.source_regions}
+        # only the fields the window owns replace what is stored now, under the file's lock.
+        def change(stored: Settings) -> None:
+            for name in WINDOW_SETTINGS:
+                setattr(stored, name, getattr(settings, name))
+            stored.source_regions = {**stored.source_regions, **settings.source_regions}
+
         try:
-            self._store.save(stored)
+            self._store.update(change)
         except OSError as error:
             log.warning("Could not save the settings to %s: %s", self._store.path, error)
             self.set_status(f"The settings could not be saved to {self._store.path}: {error}", TONE_WARNING)
