@@ -398,7 +398,7 @@ def test_open_in_client_falls_back_to_browser(qtbot, make_window, browser):
 
     assert browser.urls == [url]
     assert window.status_label.property("tone") == "warning"
-    assert "opened in the web browser" in window.status_label.text()
+    assert "sent to the web browser instead" in window.status_label.text()
 
 
 def test_client_and_qr_buttons_disabled_after_expiry(qtbot, make_window):

@@ -133,7 +133,7 @@ def _run_child(endpoint_url: str) -> int:
         elif step == "url" and window.url_edit.text():
             window.open_button.click()
             print(window.status_label.text(), flush=True)
-            progress["code"] = 0 if "opened" in window.status_label.text() else 1
+            progress["code"] = 0 if "sent to the default web browser" in window.status_label.text() else 1
             progress["step"] = "done"
             app.quit()
 

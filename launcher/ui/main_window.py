@@ -834,7 +834,7 @@ class MainWindow(QMainWindow):
                 return
             self.set_status(
                 "The AppStream client is not installed or does not handle amazonappstream: links, "
-                "so the streaming URL opened in the web browser.",
+                "so the streaming URL was sent to the web browser instead.",
                 TONE_WARNING,
             )
         self._watch_sessions()

@@ -205,7 +205,10 @@ class ResultPanel(QGroupBox):
                 TONE_ERROR,
             )
             return False
-        self.status_message.emit("Streaming URL opened in the default web browser.", TONE_INFO)
+        # The desktop accepted the URL; whether the browser then started is not reported back.
+        self.status_message.emit(
+            "Streaming URL sent to the default web browser. If no browser window appears, copy the URL instead.", TONE_INFO
+        )
         return True
 
     def _clear_clipboard(self) -> None:
