@@ -12,10 +12,12 @@ WINDOW_FLAGS = ("--demo", "--profile", "--region", "--endpoint-url", "--verbose"
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
 
-    if argv and argv[0] == "emulator":
+    # "emulator" has its own parser; --verbose may also come before it, as for the other commands.
+    leading = argv[: argv.index("emulator")] if "emulator" in argv else None
+    if leading is not None and all(option == "--verbose" for option in leading):
         from launcher.emulator.cli import run as run_emulator
 
-        return run_emulator(argv[1:])
+        return run_emulator(leading[:1] + argv[len(leading) + 1 :])
 
     try:
         args = build_parser().parse_args(argv)

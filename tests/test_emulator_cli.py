@@ -124,3 +124,18 @@ def test_aws_cli_lists_all_stacks(tmp_path: Path):
         )
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)["Stacks"]) == 26
+
+
+def test_cli_error_names_the_program(capsys):
+    run(["--host", "192.0.2.10", "--port", "0"])
+
+    assert capsys.readouterr().err.startswith("appstream-launcher emulator: error: ")
+
+
+def test_main_accepts_verbose_before_emulator(capsys):
+    from launcher.main import main
+
+    status = main(["--verbose", "emulator", "--host", "192.0.2.10", "--port", "0"])
+
+    assert status == 2
+    assert "loopback" in capsys.readouterr().err

@@ -97,20 +97,20 @@ def run(argv: list[str] | None = None) -> int:
             fleet_transition_seconds=args.fleet_transition_seconds,
         )
     except ScenarioError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 2
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             print(
-                f"error: port {args.port} on {args.host} is already in use. "
+                f"{parser.prog}: error: port {args.port} on {args.host} is already in use. "
                 "Stop the other program, or pass --port 0 to pick a free port.",
                 file=sys.stderr,
             )
         else:
-            print(f"error: cannot listen on {args.host} port {args.port}: {error}", file=sys.stderr)
+            print(f"{parser.prog}: error: cannot listen on {args.host} port {args.port}: {error}", file=sys.stderr)
         return 1
 
     # Install the SIGTERM handler and the KeyboardInterrupt guard before the URL
