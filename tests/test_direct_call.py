@@ -481,3 +481,21 @@ def test_plan_profile_section_name_must_match_exactly():
     write_aws_file("AWS_SHARED_CREDENTIALS_FILE", "[ lab ]\naws_access_key_id = AKIALAB\naws_secret_access_key = lab-secret\n")
 
     assert plan(CredentialSource(KIND_PROFILE, "lab")) is None
+
+
+def test_plan_leaves_missing_aws_profile_to_botocore(env_keys, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+
+    assert plan() is None
+
+
+def test_cli_url_missing_aws_profile_fails_as_botocore_does(emulator, env_keys, monkeypatch, capsys):
+    from launcher.main import main
+
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+
+    status = main(["--endpoint-url", emulator.endpoint_url, "--region", REGION, "url", "--stack", "office-hq",
+                   "--fleet", "office-always-on", "--user-id", "direct-user"])  # fmt: skip
+
+    assert status == 2
+    assert "no-such-profile" in capsys.readouterr().err

@@ -150,6 +150,9 @@ def plan_direct_call(target: Target) -> DirectCall | None:
     profile = target.source.name if target.source.kind == KIND_PROFILE else os.environ.get("AWS_PROFILE") or "default"
     if not _PROFILE_NAME.match(profile):
         return None
+    if profile != "default" and profile not in sources.list_profiles():
+        # botocore reports a profile named by --profile or AWS_PROFILE that does not exist.
+        return None
     from_config = sources.profile_settings(profile)
     from_credentials = sources.credentials_file_section(profile)
     if any(key not in _PLAIN_PROFILE_SETTINGS for key in (*from_config, *from_credentials)):
