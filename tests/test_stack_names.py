@@ -334,3 +334,31 @@ def test_window_saved_names_placeholder_counts_them(qtbot, make_window, slow_sta
     window = make_window(slow_stacks, name_cache=NameCache())
 
     assert window.stack_picker.placeholder == "Choose a stack (2 from the last listing)"
+
+
+def test_cancelled_task_error_is_dropped(qtbot):
+    from launcher.appstream.errors import AppStreamError
+
+    runner = TaskRunner()
+    errors: list[object] = []
+    release = threading.Event()
+
+    def work():
+        release.wait(5)
+        raise AppStreamError("failed after cancel")
+
+    runner.submit("channel", work, lambda value: None, errors.append)
+    runner.cancel("channel")
+    release.set()
+    qtbot.waitUntil(lambda: runner.active_count() == 0, timeout=LOAD_TIMEOUT_MS)
+    qtbot.wait(50)
+
+    assert errors == []
+
+
+def test_window_generate_hint_while_saved_names_load(qtbot, make_window, slow_stacks):
+    NameCache().save(digest_for(slow_stacks), [Stack("saved-one"), Stack("saved-two")])
+
+    window = make_window(slow_stacks, name_cache=NameCache())
+
+    assert window.generate_hint_label.text() == "Choose a stack. The stacks are still loading."

@@ -630,8 +630,8 @@ class MainWindow(QMainWindow):
         show_message(self.region_message_label, problems.get("region"))
         pickers = (("stack", self.stack_picker), ("fleet", self.fleet_picker), ("application", self.application_picker))
         for field, picker in pickers:
-            # An empty dropdown is not an error yet; typed text that matches nothing is, unless the
-            # list is still loading and the text may match an entry that has not arrived.
+            # An empty dropdown is not an error yet, but typed text that matches nothing is. While the
+            # list loads, the text is not marked, because it may match an entry still to arrive.
             flagged = picker.unmatched_text() and picker.state is not PickerState.LOADING
             set_invalid(picker.combo, problems.get(field) if flagged else None)
 
@@ -1095,6 +1095,9 @@ def _picker_problem(picker: ResourcePicker, field: str, plural: str) -> str | No
         return None
     state = picker.state
     if state is PickerState.LOADING:
+        if picker.items:
+            # Entries shown while the list loads can be chosen already.
+            return f"Choose a {field}. The {plural} are still loading."
         return f"The {plural} are still loading."
     if state is PickerState.ERROR:
         return f"The {plural} could not be loaded. Press Retry."

@@ -302,7 +302,18 @@ def _ignore_result(_value: object) -> None:
 def _report_progress(task: _Task, relay: _Relay, value: object) -> None:
     """Post a progress value of a running task to the GUI thread (called on the worker)."""
     if not task.cancelled:
-        relay.progress.emit(task.task_id, value)
+        _emit(task, relay.progress, task.task_id, value)
+
+
+def _emit(task: _Task, signal, *values: object) -> None:
+    """Emit a relay signal, unless the task was cancelled or Qt has already deleted the relay at exit."""
+    if task.cancelled:
+        return
+    try:
+        signal.emit(*values)
+    except RuntimeError as error:
+        # A worker that outlives the QApplication (its request ran past the exit wait) has nowhere to report.
+        log.debug("Dropped the outcome of task %d on channel %s: %s", task.task_id, task.channel, error)
 
 
 def _run_task(task: _Task, relay: _Relay, counter: _WorkerCounter) -> None:
@@ -312,16 +323,14 @@ def _run_task(task: _Task, relay: _Relay, counter: _WorkerCounter) -> None:
             return
         try:
             value = task.function()
-            if task.cancelled:
-                return
         except AppStreamError as error:
-            relay.finished.emit(task.task_id, False, error)
+            _emit(task, relay.finished, task.task_id, False, error)
         except Exception as error:  # noqa: BLE001 - a worker must never let an exception escape into Qt
             log.exception("Background task on channel %s failed unexpectedly", task.channel)
             wrapped = AppStreamError(f"Unexpected error: {type(error).__name__}: {error}", ErrorKind.OTHER)
-            relay.finished.emit(task.task_id, False, wrapped)
+            _emit(task, relay.finished, task.task_id, False, wrapped)
         else:
-            relay.finished.emit(task.task_id, True, value)
+            _emit(task, relay.finished, task.task_id, True, value)
     finally:
         for worker_counter in (counter, _all_workers):
             with worker_counter.condition:
