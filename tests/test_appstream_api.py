@@ -371,3 +371,49 @@ def test_mfa_refresh_error_asks_again():
     error = translate_error(RefreshWithMFAUnsupportedError(), operation="DescribeStacks")
     assert error.kind is ErrorKind.CREDENTIALS_EXPIRED
     assert "MFA code" in error.message
+
+
+class _ExpiredMfaClients(ClientCache):
+    """A client cache whose first client fails as botocore does when MFA credentials cannot be renewed."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+        self.forgotten: list[str | None] = []
+
+    def client(self, target, service="appstream"):
+        if self.failures:
+            self.failures -= 1
+            return _RefreshFailingClient()
+        return super().client(target, service)
+
+    def forget(self, source_key=None):
+        self.forgotten.append(source_key)
+        super().forget(source_key)
+
+
+class _RefreshFailingClient:
+    def __getattr__(self, name):
+        from botocore.exceptions import RefreshWithMFAUnsupportedError
+
+        def call(*args, **kwargs):
+            raise RefreshWithMFAUnsupportedError()
+
+        return call
+
+
+def test_expired_mfa_session_is_renewed_once(emulator):
+    clients = _ExpiredMfaClients(failures=1)
+    target = Target(static_source("AKIARENEWEXAMPLE0001"), REGION, emulator.endpoint_url)
+
+    stacks = AppStreamAPI(target, clients).list_stacks()
+
+    assert len(stacks) == 26
+    assert clients.forgotten[0] == target.source.key
+
+
+def test_expired_mfa_session_fails_after_second_attempt(emulator):
+    clients = _ExpiredMfaClients(failures=2)
+    target = Target(static_source("AKIARENEWEXAMPLE0002"), REGION, emulator.endpoint_url)
+
+    expect_error(AppStreamAPI(target, clients).list_stacks, ErrorKind.CREDENTIALS_EXPIRED)

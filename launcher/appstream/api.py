@@ -30,56 +30,37 @@ class AppStreamAPI(TargetCalls):
 
     def list_stacks(self, on_page: Callable[[list[Stack]], None] | None = None) -> list[Stack]:
         """Return every stack, sorted by name, passing each page but the last to `on_page` as it arrives."""
-        try:
-            return listing.list_stacks(self._client(), on_page)
-        except Exception as error:
-            raise self._fail(error, "DescribeStacks") from error
+        return self._call("DescribeStacks", lambda client: listing.list_stacks(client, on_page))
 
     def list_fleets(self, stack_name: str) -> list[Fleet]:
         validate_resource_name("stack", stack_name)
-        try:
-            return listing.list_fleets(self._client(), stack_name)
-        except Exception as error:
-            raise self._fail(error, "ListAssociatedFleets", stack=stack_name) from error
+        return self._call("ListAssociatedFleets", lambda client: listing.list_fleets(client, stack_name), stack=stack_name)
 
     def list_fleet_names(self, stack_name: str) -> list[str]:
         """Return the names of the stack's fleets (ListAssociatedFleets, all pages), sorted."""
         validate_resource_name("stack", stack_name)
-        try:
-            return listing.list_fleet_names(self._client(), stack_name)
-        except Exception as error:
-            raise self._fail(error, "ListAssociatedFleets", stack=stack_name) from error
+        return self._call("ListAssociatedFleets", lambda client: listing.list_fleet_names(client, stack_name), stack=stack_name)
 
     def describe_fleets(self, fleet_names: list[str]) -> list[Fleet]:
         """Return the named fleets with state and capacity (DescribeFleets), in the order given."""
         for name in fleet_names:
             validate_resource_name("fleet", name)
-        try:
-            return listing.describe_fleets(self._client(), fleet_names)
-        except Exception as error:
-            raise self._fail(error, "DescribeFleets", fleet=", ".join(fleet_names)) from error
+        return self._call(
+            "DescribeFleets", lambda client: listing.describe_fleets(client, fleet_names), fleet=", ".join(fleet_names)
+        )
 
     def list_all_fleets(self, on_page: Callable[[list[Fleet]], None] | None = None) -> list[Fleet]:
         """Return every fleet of the region (DescribeFleets, all pages), passing each page to `on_page` as it arrives."""
-        try:
-            return listing.describe_all_fleets(self._client(), on_page)
-        except Exception as error:
-            raise self._fail(error, "DescribeFleets") from error
+        return self._call("DescribeFleets", lambda client: listing.describe_all_fleets(client, on_page))
 
     def describe_fleet(self, fleet_name: str) -> Fleet | None:
         validate_resource_name("fleet", fleet_name)
-        try:
-            fleets = listing.describe_fleets(self._client(), [fleet_name])
-        except Exception as error:
-            raise self._fail(error, "DescribeFleets", fleet=fleet_name) from error
+        fleets = self._call("DescribeFleets", lambda client: listing.describe_fleets(client, [fleet_name]), fleet=fleet_name)
         return fleets[0] if fleets else None
 
     def list_applications(self, fleet: Fleet) -> list[Application]:
         operation = "DescribeApplicationFleetAssociations" if fleet.is_elastic else "DescribeImages"
-        try:
-            return listing.list_applications(self._client(), fleet)
-        except Exception as error:
-            raise self._fail(error, operation, fleet=fleet.name) from error
+        return self._call(operation, lambda client: listing.list_applications(client, fleet), fleet=fleet.name)
 
     def fetch_applications(self, fleet: Fleet) -> list[Application]:
         """Return every application of the fleet's image or Elastic associations, disabled ones included.
@@ -87,10 +68,7 @@ class AppStreamAPI(TargetCalls):
         `listing.launchable_applications` turns the result into what `list_applications` returns.
         """
         operation = "DescribeApplicationFleetAssociations" if fleet.is_elastic else "DescribeImages"
-        try:
-            return listing.fetch_applications(self._client(), fleet)
-        except Exception as error:
-            raise self._fail(error, operation, fleet=fleet.name) from error
+        return self._call(operation, lambda client: listing.fetch_applications(client, fleet), fleet=fleet.name)
 
     def create_streaming_url(self, request: StreamingRequest, *, allow_direct: bool = False) -> StreamingURL:
         """Call CreateStreamingURL.
@@ -108,16 +86,13 @@ class AppStreamAPI(TargetCalls):
             log.debug("Sending CreateStreamingURL without botocore to %s", call.endpoint_url)
             result = direct.create_streaming_url(call, request)
         else:
-            try:
-                result = streaming.create_streaming_url(self._client(), request)
-            except Exception as error:
-                raise self._fail(
-                    error,
-                    "CreateStreamingURL",
-                    stack=request.stack_name,
-                    fleet=request.fleet_name,
-                    application=request.application_id or "",
-                ) from error
+            result = self._call(
+                "CreateStreamingURL",
+                lambda client: streaming.create_streaming_url(client, request),
+                stack=request.stack_name,
+                fleet=request.fleet_name,
+                application=request.application_id or "",
+            )
         log.info(
             "Created streaming URL %s for user %s on %s/%s, expires %s",
             redact_url(result.url),

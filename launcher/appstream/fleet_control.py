@@ -127,15 +127,9 @@ class FleetControl(TargetCalls):
 
     def fleet_status(self, fleet_name: str) -> FleetStatus:
         validate_resource_name("fleet", fleet_name)
-        try:
-            return describe_fleet_status(self._client(), fleet_name)
-        except Exception as error:
-            raise self._fail(error, "DescribeFleets", fleet=fleet_name) from error
+        return self._call("DescribeFleets", lambda client: describe_fleet_status(client, fleet_name), fleet=fleet_name)
 
     def start_fleet(self, fleet_name: str) -> None:
         validate_resource_name("fleet", fleet_name)
-        try:
-            start_fleet(self._client(), fleet_name)
-        except Exception as error:
-            raise self._fail(error, "StartFleet", fleet=fleet_name) from error
+        self._call("StartFleet", lambda client: start_fleet(client, fleet_name), fleet=fleet_name)
         log.info("Started fleet %s in %s for %s", fleet_name, self.target.region, self.target.source.key)

@@ -124,14 +124,14 @@ class SessionsAPI(TargetCalls):
         validate_resource_name("stack", stack_name)
         validate_resource_name("fleet", fleet_name)
         validate_user_id(user_id)
-        try:
-            return list_sessions(self._client(), stack_name, fleet_name, user_id)
-        except Exception as error:
-            raise self._fail(error, "DescribeSessions", stack=stack_name, fleet=fleet_name, user=user_id) from error
+        return self._call(
+            "DescribeSessions",
+            lambda client: list_sessions(client, stack_name, fleet_name, user_id),
+            stack=stack_name,
+            fleet=fleet_name,
+            user=user_id,
+        )
 
     def expire_session(self, session: Session) -> None:
-        try:
-            expire_session(self._client(), session.session_id)
-        except Exception as error:
-            raise self._fail(error, "ExpireSession", session=session.session_id) from error
+        self._call("ExpireSession", lambda client: expire_session(client, session.session_id), session=session.session_id)
         log.info("Expired session %s of user %s on %s/%s", session.session_id, session.user_id, session.stack_name, session.fleet_name)
