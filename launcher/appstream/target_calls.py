@@ -39,7 +39,7 @@ class TargetCalls:
         """Return `function(client)`, raising its failure as an AppStreamError.
 
         When temporary credentials that needed an MFA code have expired, botocore cannot renew
-        them. The cached session is then dropped and the call runs once more, which asks for a
+        them. The cached session is then dropped and the call runs once more, which prompts for a
         new code, so the user sees the MFA prompt rather than an error. The failed attempt sent
         no request, because botocore fails before signing it.
         """
