@@ -184,7 +184,8 @@ def early_stack_flow(app: QApplication, emulator) -> Timeline:
     wait_until(app, lambda: window.stack_picker.state is PickerState.READY)
     timeline.mark("stacks shown")
     window.stack_picker.select_key(STACK)
-    wait_until(app, lambda: window.fleet_picker.state is PickerState.READY)
+    # The names are listed (still loading) as soon as ListAssociatedFleets returns.
+    wait_until(app, lambda: bool(window.fleet_picker.items))
     timeline.mark("fleet names shown")
     window.fleet_picker.select_key(FLEET)
     wait_until(app, lambda: all(isinstance(item.value, Fleet) for item in window.fleet_picker.items))

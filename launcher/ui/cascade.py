@@ -61,6 +61,7 @@ CHANNEL_PREFETCH_FLEET_NAMES = "prefetch-fleet-names"
 CHANNEL_PREFETCH_APPLICATIONS = "prefetch-applications"
 
 NO_APPLICATIONS_NOTE = "This fleet has no enabled applications."
+FLEET_STATES_NOTE = "Loading the fleets' states…"
 REFRESH_TOOLTIP = "Reload the stack, fleet and application lists from AppStream (F5)"
 # While the stacks load, the stacks of the pages read so far are shown at most this often.
 PAGE_SHOW_INTERVAL_SECONDS = 1.0
@@ -315,7 +316,10 @@ class ResourceCascade(QObject):
             return
         known = listings.known_fleets(names)
         items = [fleet_item(known[name]) if name in known else pending_fleet_item(name) for name in names]
-        self.fleets.set_items(items, _preferred(items, self.preferred["fleet"]), f"Choose a fleet ({len(items)})")
+        # Provisional, so the full list that follows keeps a fleet chosen meanwhile, or typed text.
+        self.fleets.set_provisional_items(
+            items, _preferred(items, self.preferred["fleet"]), FLEET_STATES_NOTE, f"Choose a fleet ({len(items)})"
+        )
         self._show_fleet_note()
         self._runner.submit(
             CHANNEL_FLEET_DETAILS,
@@ -328,16 +332,14 @@ class ResourceCascade(QObject):
         if not self._fleets_are_current(target, stack_name):
             log.debug("Ignored the fleets of stack %s: the selection changed", stack_name)
             return
-        self._show_fleets(self._listings(target), fleets, keep_selection=True)
+        self._show_fleets(self._listings(target), fleets)
 
-    def _show_fleets(self, listings: CachedListings, fleets: list[Fleet], keep_selection: bool = False) -> None:
-        """Show the fleets with their states; `keep_selection` keeps a fleet chosen from the names shown first."""
+    def _show_fleets(self, listings: CachedListings, fleets: list[Fleet]) -> None:
         if not fleets:
             self.fleets.set_empty("This stack has no fleets")
         else:
             items = [fleet_item(fleet) for fleet in fleets]
-            preferred = (self.fleets.selected_key() if keep_selection else None) or self.preferred["fleet"]
-            self.fleets.set_items(items, _preferred(items, preferred), f"Choose a fleet ({len(items)})")
+            self.fleets.set_items(items, _preferred(items, self.preferred["fleet"]), f"Choose a fleet ({len(items)})")
             self._show_fleet_note()
             self._prefetch_applications(listings, fleets)
         self.changed.emit()
@@ -354,6 +356,8 @@ class ResourceCascade(QObject):
             self.fleets.set_note(fleet_state_note(fleet), TONE_WARNING)
         elif self.fleets.selected_key() is not None:
             self.fleets.set_note("Loading the fleet's state…", TONE_INFO)
+        elif self.fleets.is_provisional:
+            self.fleets.set_note(FLEET_STATES_NOTE, TONE_INFO)
         else:
             self.fleets.set_note("", TONE_WARNING)
 
