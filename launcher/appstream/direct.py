@@ -150,11 +150,12 @@ def plan_direct_call(target: Target) -> DirectCall | None:
     profile = target.source.name if target.source.kind == KIND_PROFILE else os.environ.get("AWS_PROFILE") or "default"
     if not _PROFILE_NAME.match(profile):
         return None
-    if profile != "default" and profile not in sources.list_profiles():
+    found_in_config, found_in_credentials = sources.profile_files(profile)
+    if profile != "default" and found_in_config is None and found_in_credentials is None:
         # botocore reports a profile named by --profile or AWS_PROFILE that does not exist.
         return None
-    from_config = sources.profile_settings(profile)
-    from_credentials = sources.credentials_file_section(profile)
+    from_config = found_in_config or {}
+    from_credentials = found_in_credentials or {}
     if any(key not in _PLAIN_PROFILE_SETTINGS for key in (*from_config, *from_credentials)):
         return None
     keys = _environment_keys() if target.source.kind == KIND_DEFAULT else None
@@ -178,23 +179,24 @@ def _environment_is_plain() -> bool:
 
 
 def _environment_keys() -> StaticCredentials | None:
-    """Return the keys of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the default chain's first choice."""
-    access_key_id = os.environ.get("AWS_ACCESS_KEY_ID", "")
-    secret_access_key = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
-    if not (access_key_id and secret_access_key):
-        # With one of the two set, botocore reports the incomplete keys; with neither, it reads the profile.
-        return None
-    token = os.environ.get("AWS_SESSION_TOKEN") or os.environ.get("AWS_SECURITY_TOKEN") or None
-    return StaticCredentials(access_key_id, secret_access_key, token)
+    """Return the keys of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the default chain's first choice.
+
+    With one of the two set, botocore reports the incomplete keys, and with neither it reads the profile.
+    """
+    token = os.environ.get("AWS_SESSION_TOKEN") or os.environ.get("AWS_SECURITY_TOKEN")
+    return _complete_keys(os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY"), token)
 
 
 def _profile_keys(settings: dict[str, str]) -> StaticCredentials | None:
-    access_key_id = settings.get("aws_access_key_id", "")
-    secret_access_key = settings.get("aws_secret_access_key", "")
+    token = settings.get("aws_session_token") or settings.get("aws_security_token")
+    return _complete_keys(settings.get("aws_access_key_id"), settings.get("aws_secret_access_key"), token)
+
+
+def _complete_keys(access_key_id: str | None, secret_access_key: str | None, token: str | None) -> StaticCredentials | None:
+    """Return the keys when both the access key ID and the secret are set, else None."""
     if not (access_key_id and secret_access_key):
         return None
-    token = settings.get("aws_session_token") or settings.get("aws_security_token") or None
-    return StaticCredentials(access_key_id, secret_access_key, token)
+    return StaticCredentials(access_key_id, secret_access_key, token or None)
 
 
 def _standard_endpoint(region: str) -> str | None:

@@ -125,15 +125,16 @@ def profile_settings(name: str) -> dict[str, str]:
     return _config_profiles().get(name, {})
 
 
-def credentials_file_section(name: str) -> dict[str, str]:
-    """Return the settings of the profile's section in the shared credentials file (keys, token).
+def profile_files(name: str) -> tuple[dict[str, str] | None, dict[str, str] | None]:
+    """Return a profile's settings in the config file and in the credentials file, None where it has no section.
 
-    The section name must equal `name` exactly, as botocore requires: "[ lab ]" is not profile lab.
+    Each file is read once. In the credentials file the section name must equal `name` exactly,
+    as botocore requires: "[ lab ]" is not profile lab.
     """
+    from_config = _config_profiles().get(name)
     parser = _read_ini(credentials_file_path())
-    if parser.has_section(name):
-        return dict(parser.items(name))
-    return {}
+    from_credentials = dict(parser.items(name)) if parser.has_section(name) else None
+    return from_config, from_credentials
 
 
 def environment_region() -> str | None:
