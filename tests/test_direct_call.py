@@ -489,7 +489,7 @@ def test_plan_leaves_missing_aws_profile_to_botocore(env_keys, monkeypatch):
     assert plan() is None
 
 
-def test_cli_url_missing_aws_profile_fails_as_botocore_does(emulator, env_keys, monkeypatch, capsys):
+def test_cli_url_missing_aws_profile_fails(emulator, env_keys, monkeypatch, capsys):
     from launcher.main import main
 
     monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
